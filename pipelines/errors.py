@@ -1,0 +1,21 @@
+"""The one module of contactflow exceptions: terminal (bad input, do not retry) versus transient."""
+
+
+class ContactflowError(Exception):
+    """Base class: the message is one sentence a user can act on."""
+
+
+class InputRejected(ContactflowError):
+    """The file or the options are unusable; retrying will not help (CLI exit code 2)."""
+
+
+class JobFailed(ContactflowError):
+    """A job ran and failed for a reason the user must act on (error budget, missing job)."""
+
+
+class SetupError(ContactflowError):
+    """The environment is not usable: no PostgreSQL binaries, unreachable database, bad URL."""
+
+
+class TransientError(ContactflowError):
+    """A database or network hiccup worth retrying (Dagster RetryPolicy)."""

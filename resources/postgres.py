@@ -1,0 +1,60 @@
+"""PostgreSQL access: the database URL (embedded server or DATABASE_URL), engines, migrations,
+and the Dagster resource that hands them to ops."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+import dagster as dg
+import sqlalchemy as sa
+
+from pipelines.errors import SetupError
+from resources.embedded_postgres import EmbeddedPostgres
+
+
+def normalize_url(url: str) -> str:
+    """Force the psycopg 3 driver for the project's own engine, whatever scheme was given."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    if url.startswith("postgresql+psycopg://"):
+        return url
+    raise SetupError(f"DATABASE_URL must be a postgresql:// URL, got {url.split(':', 1)[0]}://…")
+
+
+def database_url() -> str:
+    """DATABASE_URL when set, else the embedded server's URL (started when down)."""
+    if url := os.environ.get("DATABASE_URL"):
+        return normalize_url(url)
+    return EmbeddedPostgres.default().ensure_running()
+
+
+@cache
+def engine_for(url: str) -> sa.Engine:
+    """One pooled engine per URL and process."""
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=4)
+
+
+@cache
+def _migrated(url: str) -> bool:
+    from migrations import upgrade
+
+    upgrade(url)
+    return True
+
+
+def migrated_engine(url: str | None = None) -> sa.Engine:
+    """An engine on a database migrated to the latest schema (migrates once per process)."""
+    url = normalize_url(url) if url else database_url()
+    _migrated(url)
+    return engine_for(url)
+
+
+class PostgresResource(dg.ConfigurableResource):
+    """The project's database. Empty `url` means DATABASE_URL, else the embedded server."""
+
+    url: str = ""
+
+    def engine(self) -> sa.Engine:
+        return migrated_engine(self.url or None)

@@ -1,0 +1,114 @@
+"""Pandera schemas derived from the module definitions: the single source of validation rules.
+
+They validate the *normalized* frame (one column per field slug): normalizers turn good input into
+canonical values and leave bad input as it was, so the checks here name what is wrong with it.
+Each check's `name` is the message a user reads in the rejects file.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from schemas.modules import MODULES, DataType, FieldDef, ModuleDef
+
+EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+E164_RE = r"^\+[1-9]\d{6,14}$"
+URL_RE = r"^https?://[^\s/$.?#][^\s]*$"
+LINKEDIN_RE = r"^https://www\.linkedin\.com/(in|company|pub|school)/[^\s/?#]+/?$"
+DOMAIN_RE = r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+ISO_UTC_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?\+00:00$"
+
+MESSAGES = {
+    DataType.EMAIL: "invalid email address",
+    DataType.PHONE: "not a possible phone number",
+    DataType.URL: "invalid URL",
+    DataType.LINKEDIN_URL: "invalid LinkedIn URL",
+    DataType.DOMAIN: "invalid domain",
+    DataType.DATETIME: "unparseable date",
+}
+PATTERNS = {
+    DataType.EMAIL: EMAIL_RE,
+    DataType.URL: URL_RE,
+    DataType.LINKEDIN_URL: LINKEDIN_RE,
+    DataType.DOMAIN: DOMAIN_RE,
+    DataType.DATETIME: ISO_UTC_RE,
+}
+TOO_LONG = "value longer than 32,767 characters"
+
+
+def _elements(series: pd.Series) -> pd.Series:
+    """Values of a multi-value column, one per row element, indexed by their row."""
+    exploded = series.explode()
+    return exploded[exploded.notna()]
+
+
+def _multi_check(pattern: str, message: str, key: str | None = None) -> pa.Check:
+    def check(series: pd.Series) -> pd.Series:
+        values = _elements(series)
+        if key is not None:
+            values = values.map(lambda item: item.get(key) if isinstance(item, dict) else item)
+        ok = values.astype(str).str.fullmatch(pattern)
+        return ok.groupby(level=0).all().reindex(series.index, fill_value=True)
+
+    return pa.Check(check, name=message, error=message)
+
+
+def _checks_for(f: FieldDef) -> list[pa.Check]:
+    if f.data_type is DataType.PHONE:
+        return [_multi_check(E164_RE, MESSAGES[DataType.PHONE], key="number")]
+    pattern = PATTERNS.get(f.data_type)
+    if pattern and f.multi:
+        return [_multi_check(pattern, MESSAGES[f.data_type])]
+    if pattern:
+        return [
+            pa.Check.str_matches(pattern, name=MESSAGES[f.data_type], error=MESSAGES[f.data_type])
+        ]
+    if f.data_type in (DataType.TEXT, DataType.REFERENCE) and not f.multi:
+        return [pa.Check.str_length(max_value=f.max_length, name=TOO_LONG, error=TOO_LONG)]
+    return []
+
+
+def identity_message(module: ModuleDef) -> str:
+    return f"row has no {', '.join(module.identity_fields[:-1])} or {module.identity_fields[-1]}"
+
+
+def build_schema(module: ModuleDef) -> pa.DataFrameSchema:
+    """The Pandera schema of a module's normalized frame."""
+    identity = list(module.identity_fields)
+
+    def has_identity(frame: pd.DataFrame) -> pd.Series:
+        present = [c for c in identity if c in frame.columns]
+        if not present:
+            return pd.Series(False, index=frame.index)
+        filled = frame[present].apply(
+            lambda col: col.map(
+                lambda v: v is not None and v == v and len(v) > 0
+                if isinstance(v, (list, str))
+                else v is not None and v == v
+            )
+        )
+        return filled.any(axis=1)
+
+    columns = {
+        f.slug: pa.Column(object, checks=_checks_for(f), nullable=True, required=False)
+        for f in module.fields
+    }
+    message = identity_message(module)
+    return pa.DataFrameSchema(
+        columns,
+        checks=[pa.Check(has_identity, name=message, error=message)],
+        name=f"{module.slug}_schema",
+        strict=False,
+        coerce=False,
+    )
+
+
+ContactsSchema = build_schema(MODULES["contacts"])
+CompaniesSchema = build_schema(MODULES["companies"])
+GroupsSchema = build_schema(MODULES["groups"])
+SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "contacts": ContactsSchema,
+    "companies": CompaniesSchema,
+    "groups": GroupsSchema,
+}
