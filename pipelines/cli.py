@@ -12,11 +12,12 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from pipelines.errors import ContactflowError
+from pipelines.errors import ContactflowError, InputRejected, JobFailed
 
 Handler = Callable[[argparse.Namespace], dict[str, Any]]
 COMMANDS: dict[str, Handler] = {}
@@ -77,11 +78,131 @@ def db_stop(args: argparse.Namespace) -> dict[str, Any]:
     return {"data_dir": str(server.data_dir), "was_running": server.stop()}
 
 
+@command("preview")
+def preview(args: argparse.Namespace) -> dict[str, Any]:
+    from pipelines.imports import service
+
+    options = service.build_options({}, _option_flags(args))
+    return service.preview(Path(args.file), args.module, options)
+
+
+@command("import")
+def import_(args: argparse.Namespace) -> dict[str, Any]:
+    from pipelines.imports import jobstore, service
+    from pipelines.imports.jobs import execute_import, import_run_config, partition_key_for
+    from pipelines.instance import get_instance
+    from resources.postgres import migrated_engine
+    from resources.storage import StorageResource
+    from schemas.modules import get_module
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise InputRejected(f"File not found: {path}.")
+    module = get_module(args.module)
+    base = service.read_options_file(Path(args.mapping)) if args.mapping else {}
+    options = service.build_options(base, _import_flags(args))
+    options.check_against(module)
+    file_name = options.file_name or path.name
+    engine = migrated_engine()
+    job_id = jobstore.create_job(
+        engine,
+        args.org,
+        module.slug,
+        options.model_dump(exclude_none=True),
+        status="queued",
+        file_name=file_name,
+    )
+    key = f"_cli/{args.org}/{module.slug}/{job_id}/{file_name}"
+    StorageResource(kind="uploads").storage().put_file(path, key)
+    run_config = import_run_config(
+        args.org, module.slug, key, file_name, options.model_dump(exclude_none=True), job_id
+    )
+    run_config["loggers"] = {"console": {"config": {"log_level": "WARNING"}}}
+    partition = partition_key_for(args.org, module.slug, file_name, service.file_digest(path))
+    result = execute_import(get_instance(), partition, run_config, args.org, module.slug)
+    job = jobstore.get_job(engine, job_id)
+    if job["status"] != "completed":
+        raise JobFailed(job["reason"] or f"Import run {result.run_id} failed; see the Dagster UI.")
+    return service.import_result(job, result.output_for_node("write_records"))
+
+
+@command("jobs")
+def jobs(args: argparse.Namespace) -> dict[str, Any]:
+    from pipelines.imports import jobstore
+    from resources.postgres import migrated_engine
+
+    return {
+        "jobs": jobstore.list_jobs(
+            migrated_engine(),
+            args.org,
+            args.module,
+            args.status,
+            args.source,
+            args.campaign,
+            args.limit,
+        )
+    }
+
+
+@command("job")
+def job(args: argparse.Namespace) -> dict[str, Any]:
+    from pipelines.imports import jobstore
+    from resources.postgres import migrated_engine
+
+    return jobstore.get_job(migrated_engine(), args.id)
+
+
+@command("rollback")
+def rollback(args: argparse.Namespace) -> dict[str, Any]:
+    from pipelines.imports import jobstore
+    from pipelines.imports.jobs import execute_rollback
+    from pipelines.instance import get_instance
+    from resources.postgres import migrated_engine
+
+    jobstore.get_job(migrated_engine(), args.id)
+    result = execute_rollback(get_instance(), args.id)
+    if not result.success:
+        failure = next((e for e in result.all_events if e.is_step_failure), None)
+        message = (
+            failure.step_failure_data.error.message
+            if failure and failure.step_failure_data.error
+            else ""
+        )
+        raise JobFailed(message.strip() or f"Rollback run {result.run_id} failed.")
+    return dict(result.output_for_node("rollback_records"))
+
+
 @command("demo")
 def demo(args: argparse.Namespace) -> dict[str, Any]:
     from pipelines.demo import run_demo
 
     return run_demo()
+
+
+def _option_flags(args: argparse.Namespace) -> dict[str, Any]:
+    from pipelines.imports.service import key_value
+
+    return dict(key_value(text, "--option") for text in args.option or [])
+
+
+def _import_flags(args: argparse.Namespace) -> dict[str, Any]:
+    from pipelines.imports.service import key_value
+
+    flags: dict[str, Any] = _option_flags(args)
+    if args.set:
+        flags["static_values"] = dict(key_value(text, "--set") for text in args.set)
+    flags.update(
+        {
+            "duplicate_strategy": args.duplicates,
+            "match": args.match or None,
+            "merge_mode": args.merge,
+            "action": args.action,
+            "source": args.source,
+            "create_missing_references": True if args.create_missing_references else None,
+            "validate_only": True if args.validate_only else None,
+        }
+    )
+    return flags
 
 
 def _redact(url: str) -> str:
@@ -109,6 +230,45 @@ def build_parser() -> argparse.ArgumentParser:
         _add_json_flag(db_sub.add_parser(name, help=text))
 
     _add_json_flag(sub.add_parser("demo", help="import a bundled sample file end to end"))
+
+    p = sub.add_parser("preview", help="detect a file's layout and suggest a mapping")
+    p.add_argument("file")
+    p.add_argument("--module", default="contacts")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE")
+    _add_json_flag(p)
+
+    p = sub.add_parser("import", help="import a file (runs the import_file job)")
+    p.add_argument("file")
+    p.add_argument("--org", required=True)
+    p.add_argument("--module", required=True)
+    p.add_argument("--mapping", help="YAML/JSON file with column_mapping and other options")
+    p.add_argument("--duplicates", choices=["skip", "update", "create"])
+    p.add_argument("--match", action="append", metavar="KEY")
+    p.add_argument("--merge", choices=["fill_empty", "overwrite", "prefer_import"])
+    p.add_argument("--action", choices=["merge", "overwrite", "delete"])
+    p.add_argument("--create-missing-references", action="store_true")
+    p.add_argument("--set", action="append", metavar="FIELD=VALUE")
+    p.add_argument("--validate-only", action="store_true")
+    p.add_argument("--source")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE")
+    _add_json_flag(p)
+
+    p = sub.add_parser("jobs", help="list import jobs, newest first")
+    p.add_argument("--org", required=True)
+    p.add_argument("--module")
+    p.add_argument("--status")
+    p.add_argument("--source")
+    p.add_argument("--campaign")
+    p.add_argument("--limit", type=int, default=50)
+    _add_json_flag(p)
+
+    p = sub.add_parser("rollback", help="undo one import")
+    p.add_argument("id", type=int)
+    _add_json_flag(p)
+
+    p = sub.add_parser("job", help="show one import job")
+    p.add_argument("id", type=int)
+    _add_json_flag(p)
     return parser
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.imports.jobs import import_file, rollback_import
 from resources.postgres import PostgresResource
 from resources.storage import StorageResource
 
@@ -14,7 +15,7 @@ RESOURCES = {
 }
 
 defs = dg.Definitions(
-    jobs=[],
+    jobs=[import_file, rollback_import],
     sensors=[],
     schedules=[],
     resources=RESOURCES,

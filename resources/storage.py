@@ -60,6 +60,11 @@ class Storage(ABC):
     def download_url(self, key: str, expires_in: int = 7 * 24 * 3600) -> str:
         """A URL a person can download `key` from (pre-signed on S3)."""
 
+    def local_copy(self, key: str, folder: Path) -> Path:
+        """A local file with the content of `key` (downloaded into `folder` when remote)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        return self.get_file(key, folder / Path(key).name)
+
     def iter_all(self, prefix: str = "", page_size: int = 1000) -> Iterator[StoredObject]:
         start_after = ""
         while page := self.list(prefix, start_after, page_size):
@@ -94,6 +99,9 @@ class LocalStorage(Storage):
     def get_file(self, key: str, local_path: Path) -> Path:
         shutil.copyfile(self.path(key), local_path)
         return local_path
+
+    def local_copy(self, key: str, folder: Path) -> Path:
+        return self.path(key)
 
     def list(
         self, prefix: str = "", start_after: str = "", limit: int = 1000

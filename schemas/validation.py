@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from schemas.modules import MODULES, DataType, FieldDef, ModuleDef
+from schemas.modules import MODULES, MULTI_SEP, PART_SEP, DataType, FieldDef, ModuleDef
 
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 E164_RE = r"^\+[1-9]\d{6,14}$"
@@ -37,18 +37,14 @@ PATTERNS = {
 TOO_LONG = "value longer than 32,767 characters"
 
 
-def _elements(series: pd.Series) -> pd.Series:
-    """Values of a multi-value column, one per row element, indexed by their row."""
-    exploded = series.explode()
-    return exploded[exploded.notna()]
+def _multi_check(pattern: str, message: str, phone: bool = False) -> pa.Check:
+    """A check on every value of a MULTI_SEP-joined cell (the number part for phones)."""
 
-
-def _multi_check(pattern: str, message: str, key: str | None = None) -> pa.Check:
     def check(series: pd.Series) -> pd.Series:
-        values = _elements(series)
-        if key is not None:
-            values = values.map(lambda item: item.get(key) if isinstance(item, dict) else item)
-        ok = values.astype(str).str.fullmatch(pattern)
+        values = series.dropna().str.split(MULTI_SEP).explode()
+        if phone:
+            values = values.str.split(PART_SEP).str[0]
+        ok = values.str.fullmatch(pattern).fillna(False).astype(bool)
         return ok.groupby(level=0).all().reindex(series.index, fill_value=True)
 
     return pa.Check(check, name=message, error=message)
@@ -56,7 +52,7 @@ def _multi_check(pattern: str, message: str, key: str | None = None) -> pa.Check
 
 def _checks_for(f: FieldDef) -> list[pa.Check]:
     if f.data_type is DataType.PHONE:
-        return [_multi_check(E164_RE, MESSAGES[DataType.PHONE], key="number")]
+        return [_multi_check(E164_RE, MESSAGES[DataType.PHONE], phone=True)]
     pattern = PATTERNS.get(f.data_type)
     if pattern and f.multi:
         return [_multi_check(pattern, MESSAGES[f.data_type])]

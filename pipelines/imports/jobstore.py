@@ -1,0 +1,120 @@
+"""The `import_jobs` table: create a job, move it through its statuses, record counts, read it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from pipelines.errors import JobFailed
+from schemas.tables import COUNT_COLUMNS, import_jobs
+
+ROLLBACK_RETENTION_DAYS = 30
+TERMINAL = ("completed", "failed", "timed_out", "cancelled")
+
+
+def create_job(
+    engine: sa.Engine,
+    org: str,
+    module: str,
+    options: dict[str, Any],
+    status: str = "pending",
+    **columns: Any,
+) -> int:
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                import_jobs.insert()
+                .values(
+                    org=org,
+                    module=module,
+                    options=options,
+                    status=status,
+                    action=options.get("action", "merge"),
+                    validate_only=bool(options.get("validate_only")),
+                    source=options.get("source"),
+                    campaign_id=options.get("campaign_id"),
+                    **columns,
+                )
+                .returning(import_jobs.c.id)
+            ).scalar_one()
+        )
+
+
+def update_job(engine: sa.Engine | sa.Connection, job_id: int, **values: Any) -> None:
+    statement = import_jobs.update().where(import_jobs.c.id == job_id).values(**values)
+    if isinstance(engine, sa.Connection):
+        engine.execute(statement)
+        return
+    with engine.begin() as conn:
+        conn.execute(statement)
+
+
+def start_job(engine: sa.Engine, job_id: int, **values: Any) -> None:
+    update_job(
+        engine, job_id, status="processing", started_at=datetime.now(UTC), reason=None, **values
+    )
+
+
+def complete_job(
+    conn: sa.Connection | sa.Engine, job_id: int, counts: dict[str, int], **values: Any
+) -> None:
+    now = datetime.now(UTC)
+    update_job(
+        conn,
+        job_id,
+        status="completed",
+        completed_at=now,
+        expires_at=now + timedelta(days=ROLLBACK_RETENTION_DAYS),
+        **{k: v for k, v in counts.items() if k in COUNT_COLUMNS},
+        **values,
+    )
+
+
+def fail_job(engine: sa.Engine, job_id: int, reason: str, status: str = "failed") -> None:
+    """Mark a job failed unless it already ended (a late failure must not undo a success)."""
+    with engine.begin() as conn:
+        conn.execute(
+            import_jobs.update()
+            .where(import_jobs.c.id == job_id, import_jobs.c.status.notin_(TERMINAL))
+            .values(status=status, reason=reason[:2000], completed_at=datetime.now(UTC))
+        )
+
+
+def get_job(engine: sa.Engine, job_id: int) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(import_jobs).where(import_jobs.c.id == job_id)).mappings()
+        job = row.first()
+    if job is None:
+        raise JobFailed(f"No import job {job_id}.")
+    return _jsonable(dict(job))
+
+
+def list_jobs(
+    engine: sa.Engine,
+    org: str,
+    module: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    campaign: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    query = sa.select(import_jobs).where(import_jobs.c.org == org)
+    for column, value in (
+        ("module", module),
+        ("status", status),
+        ("source", source),
+        ("campaign_id", campaign),
+    ):
+        if value is not None:
+            query = query.where(import_jobs.c[column] == value)
+    query = query.order_by(import_jobs.c.created_at.desc(), import_jobs.c.id.desc()).limit(limit)
+    with engine.connect() as conn:
+        return [_jsonable(dict(r)) for r in conn.execute(query).mappings()]
+
+
+def _jsonable(job: dict[str, Any]) -> dict[str, Any]:
+    """Timestamps as ISO 8601 strings, so the dict prints as JSON as it is."""
+    return json.loads(json.dumps(job, default=lambda v: v.isoformat()))

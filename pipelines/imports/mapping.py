@@ -1,0 +1,204 @@
+"""Column mapping: choose it (explicit or from suggestions), check it, and apply it to a raw chunk,
+producing the normalized frame (one text column per mapped field, see schemas.modules)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+from pipelines.errors import InputRejected
+from pipelines.imports import normalize as norm
+from pipelines.imports.suggest import Suggestion, suggest_mapping
+from schemas.modules import MULTI_SEP, PART_SEP, DataType, FieldDef, ModuleDef
+from schemas.options import ColumnMapping, ImportOptions, check_mapping_entry
+
+
+def choose_mapping(
+    module: ModuleDef, columns: list[str], options: ImportOptions, sample: pd.DataFrame
+) -> tuple[list[ColumnMapping], list[Suggestion]]:
+    """The mapping to apply: the explicit one, else suggestions above `min_confidence`."""
+    suggestions = suggest_mapping(module, columns, sample)
+    if options.column_mapping is not None:
+        mapping = list(options.column_mapping)
+    else:
+        mapping = [
+            ColumnMapping(
+                source_column=s.source_column,
+                target_field=s.target_field,
+                value_type=s.value_type,
+                address_part=s.address_part,
+            )
+            for s in suggestions
+            if s.target_field and s.confidence >= options.min_confidence
+        ]
+    check_mapping(module, columns, mapping, options)
+    return mapping, suggestions
+
+
+def check_mapping(
+    module: ModuleDef, columns: list[str], mapping: list[ColumnMapping], options: ImportOptions
+) -> None:
+    """Reject a mapping that cannot work, before any row is read."""
+    known = set(columns)
+    for entry in mapping:
+        if entry.source_column not in known:
+            raise InputRejected(
+                f"The mapping names column {entry.source_column!r}, which the file does not "
+                f"have; its columns: {', '.join(columns)}."
+            )
+        if entry.active:
+            check_mapping_entry(entry, module)
+    by_target: dict[str, list[str]] = defaultdict(list)
+    for entry in mapping:
+        if entry.active and not (entry.target_field or "").startswith("attributes."):
+            f = module.field(entry.target_field or "")
+            key = f"address.{entry.address_part}" if f.data_type is DataType.ADDRESS else f.slug
+            if not f.multi:
+                by_target[key].append(entry.source_column)
+    for target, sources in by_target.items():
+        if len(sources) > 1:
+            raise InputRejected(
+                f"Columns {', '.join(repr(s) for s in sources)} all map to {target}, which holds "
+                "one value: map the others elsewhere (e.g. additional_emails) or ignore them."
+            )
+    targets = {e.target_field for e in mapping if e.active} | set(options.static_values)
+    if not targets & set(module.identity_fields):
+        names = ", ".join(module.identity_fields)
+        raise InputRejected(
+            f"The mapping maps none of the fields that identify a {module.slug[:-1]} "
+            f"({names}): map at least one of them."
+        )
+
+
+def mapped_fields(
+    module: ModuleDef, mapping: list[ColumnMapping], options: ImportOptions
+) -> list[str]:
+    """Field slugs the import writes, in module order (plus `attributes` when used)."""
+    targets = {e.target_field for e in mapping if e.active} | set(options.static_values)
+    fields = [f.slug for f in module.fields if f.slug in targets]
+    if any(t and t.startswith("attributes.") for t in targets):
+        fields.append("attributes")
+    return fields
+
+
+def apply_mapping(
+    raw: pd.DataFrame, module: ModuleDef, mapping: list[ColumnMapping], options: ImportOptions
+) -> pd.DataFrame:
+    """Map and normalize one raw chunk; bad values stay as they were for validation to flag."""
+    groups: dict[str, list[ColumnMapping]] = defaultdict(list)
+    for entry in mapping:
+        if entry.active:
+            groups[entry.target_field or ""].append(entry)
+    out = pd.DataFrame(index=raw.index)
+    attributes: dict[str, pd.Series] = {}
+    for target, entries in groups.items():
+        if target.startswith("attributes."):
+            attributes[target[len("attributes.") :]] = norm.blank_to_none(
+                raw[entries[0].source_column]
+            )
+            continue
+        f = module.field(target)
+        out[f.slug] = _field_values(f, raw, entries, options)
+    for name, value in options.static_values.items():
+        if name.startswith("attributes."):
+            attributes[name[len("attributes.") :]] = pd.Series(value, index=raw.index)
+            continue
+        out[name] = _static(module.field(name), out.get(name), value, raw.index, options)
+    if module.has_field("domain") and "website" in out:
+        domain = out["domain"] if "domain" in out else pd.Series(None, index=raw.index)
+        out["domain"] = norm.normalize_domain(domain.astype(object), out["website"])
+    if attributes:
+        out["attributes"] = _json_objects(pd.DataFrame(attributes))
+    return out.astype(object).where(out.notna(), None)
+
+
+def _field_values(
+    f: FieldDef, raw: pd.DataFrame, entries: list[ColumnMapping], options: ImportOptions
+) -> pd.Series:
+    columns = [raw[e.source_column] for e in entries]
+    if f.data_type is DataType.ADDRESS:
+        parts = pd.DataFrame(
+            {e.address_part: norm.blank_to_none(raw[e.source_column]) for e in entries}
+        )
+        return _json_objects(parts)
+    if f.data_type is DataType.PHONE:
+        return _join_multi([_phones(c, e.value_type, options) for c, e in zip(columns, entries)])
+    if f.multi:
+        seps = options.multi_value_separator
+        lists = []
+        for column in columns:
+            values = norm.split_multi(column, seps)
+            if f.data_type is DataType.EMAIL:
+                values = _per_element(values, norm.normalize_email)
+            lists.append(values)
+        return _join_multi(lists)
+    column = columns[0]
+    if f.data_type is DataType.EMAIL:
+        return norm.normalize_email(column)
+    if f.data_type is DataType.URL:
+        return norm.normalize_url(column)
+    if f.data_type is DataType.LINKEDIN_URL:
+        return norm.normalize_linkedin_url(column)
+    if f.data_type is DataType.DATETIME:
+        return norm.normalize_datetime(column, options.date_format, options.dayfirst)
+    if f.data_type is DataType.DOMAIN:
+        return norm.normalize_domain(column)
+    return norm.normalize_text(column)
+
+
+def _phones(column: pd.Series, value_type: str | None, options: ImportOptions) -> pd.Series:
+    """Phones of one column as lists of `number PART_SEP type` strings."""
+    parts = norm.split_multi(column, ";")
+    exploded = parts.explode().dropna()
+    if exploded.empty:
+        return pd.Series(None, index=column.index, dtype=object)
+    phones = norm.normalize_phone(exploded, options.default_region, value_type)
+    encoded = phones.map(lambda p: f"{p['number']}{PART_SEP}{p['type']}")
+    return encoded.groupby(level=0).agg(list).reindex(column.index)
+
+
+def _per_element(lists: pd.Series, func: Any) -> pd.Series:
+    exploded = lists.explode().dropna()
+    if exploded.empty:
+        return lists
+    return func(exploded).groupby(level=0).agg(list).reindex(lists.index)
+
+
+def _join_multi(lists: list[pd.Series]) -> pd.Series:
+    combined = norm.combine_multi(lists) if len(lists) > 1 else lists[0]
+    return combined.map(lambda v: MULTI_SEP.join(v) if isinstance(v, list) and v else None)
+
+
+def _static(
+    f: FieldDef, current: pd.Series | None, value: Any, index: pd.Index, options: ImportOptions
+) -> pd.Series:
+    """A static value applied to every row: replaces single values, adds to multi values."""
+    constant = pd.Series(None if value is None else str(value), index=index, dtype=object)
+    normalized = _field_values(
+        f,
+        pd.DataFrame({"_static": constant}),
+        [ColumnMapping(source_column="_static", target_field=f.slug)],
+        options,
+    )
+    if f.multi and current is not None:
+        both = [
+            s.map(lambda v: v.split(MULTI_SEP) if isinstance(v, str) else None)
+            for s in (current, normalized)
+        ]
+        return _join_multi(both)
+    return normalized
+
+
+def _json_objects(parts: pd.DataFrame) -> pd.Series:
+    """Each row's non-empty cells as a JSON object (None when all are empty)."""
+    records = parts.to_dict("records")
+    encoded = [
+        json.dumps({k: v for k, v in r.items() if v is not None}, ensure_ascii=False)
+        if any(v is not None for v in r.values())
+        else None
+        for r in records
+    ]
+    return pd.Series(encoded, index=parts.index, dtype=object)

@@ -1,0 +1,746 @@
+"""Turn raw cell values into canonical ones, one pandas Series (a column of a chunk) at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+from urllib.parse import unquote
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+from dateutil import parser as date_parser  # type: ignore[import-untyped, unused-ignore]
+
+from schemas.validation import DOMAIN_RE, E164_RE, EMAIL_RE, LINKEDIN_RE, URL_RE
+
+FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
+    {
+        "126.com",
+        "163.com",
+        "aim.com",
+        "aol.com",
+        "arcor.de",
+        "att.net",
+        "bellsouth.net",
+        "bigpond.com",
+        "bk.ru",
+        "bol.com.br",
+        "btinternet.com",
+        "charter.net",
+        "comcast.net",
+        "cox.net",
+        "daum.net",
+        "earthlink.net",
+        "email.com",
+        "fastmail.com",
+        "free.fr",
+        "freenet.de",
+        "gmail.com",
+        "gmx.at",
+        "gmx.ch",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "googlemail.com",
+        "hotmail.co.uk",
+        "hotmail.com",
+        "hotmail.de",
+        "hotmail.fr",
+        "hushmail.com",
+        "icloud.com",
+        "inbox.ru",
+        "interia.pl",
+        "laposte.net",
+        "libero.it",
+        "list.ru",
+        "live.com",
+        "live.de",
+        "mac.com",
+        "mail.com",
+        "mail.ru",
+        "mailbox.org",
+        "me.com",
+        "msn.com",
+        "naver.com",
+        "o2.pl",
+        "onet.pl",
+        "orange.fr",
+        "outlook.com",
+        "outlook.de",
+        "pm.me",
+        "posteo.de",
+        "proton.me",
+        "protonmail.ch",
+        "protonmail.com",
+        "qq.com",
+        "rambler.ru",
+        "rediffmail.com",
+        "rocketmail.com",
+        "rogers.com",
+        "sbcglobal.net",
+        "seznam.cz",
+        "sfr.fr",
+        "shaw.ca",
+        "sina.com",
+        "sky.com",
+        "sympatico.ca",
+        "t-online.de",
+        "terra.com.br",
+        "tuta.io",
+        "tutanota.com",
+        "uol.com.br",
+        "verizon.net",
+        "virgilio.it",
+        "virginmedia.com",
+        "wanadoo.fr",
+        "web.de",
+        "wp.pl",
+        "yahoo.co.uk",
+        "yahoo.com",
+        "yahoo.de",
+        "yahoo.fr",
+        "yandex.com",
+        "yandex.ru",
+        "ymail.com",
+        "zoho.com",
+        "zohomail.com",
+    }
+)
+
+_EMAIL = re.compile(EMAIL_RE)
+_E164 = re.compile(E164_RE)
+_URL = re.compile(URL_RE)
+_DOMAIN = re.compile(DOMAIN_RE)
+_LINKEDIN_CANONICAL = re.compile(LINKEDIN_RE)
+
+
+_NUMERIC_CELL = re.compile(r"^(\d+)\.0+$")
+_NANP = re.compile(r"^(?:\+?1[\s.-]?)?\(?([2-9]\d{2})\)?[\s.-]?(\d{3})[\s.-]?(\d{4})$")
+_NANP_REGIONS = frozenset({"US", "CA"})
+_ALWAYS = re.compile("")
+_NEVER = re.compile(r"(?!)")
+_COUNTRY_CODES = frozenset(str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_HOST = re.compile(
+    r"^(?:(?:[^\W_](?:[\w-]*[^\W_])?\.)+(?:[^\W\d_]{2,}|xn--[a-z0-9-]+)"
+    r"|localhost|\d{1,3}(?:\.\d{1,3}){3})$"
+)
+_AUTHORITY_END = re.compile(r"[/?#]")
+_LINKEDIN = re.compile(
+    r"^(?:https?://)?(?:[a-z0-9-]+\.)*linkedin\.com/(in|pub|company|school)/"
+    r"([^/?#\s]+)(/[^?#\s]*)?(?:[?#]\S*)?$",
+    re.IGNORECASE,
+)
+_LINKEDIN_MEMBER_ID = re.compile(r"^ACo[A-Za-z0-9_-]{20,}$")
+_URL_FORBIDDEN_IN_SEGMENT = re.compile(r"[\s/?#]")
+
+_ISO = re.compile(
+    r"^\d{4}-\d{2}-\d{2}"
+    r"(?:[T ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?(?P<offset>Z|[+-]\d{2}(?::?\d{2})?)?)?$"
+)
+_YEAR_FIRST = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})((?:[T\s].*)?)$")
+_DAY_OR_MONTH_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})((?:[T\s].*)?)$")
+_COMPACT_DATE = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})$")
+_PLAIN_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_SERIAL_RANGE: tuple[float, float] = (20_000, 80_000)
+_UTC_NAMES = frozenset({"UTC", "GMT", "UT", "Z"})
+_DEFAULT_A = dt.datetime(2000, 1, 1)
+_DEFAULT_B = dt.datetime(2001, 2, 2)
+
+_GERMAN_MONTHS: tuple[tuple[str, ...], ...] = (
+    ("Januar", "Jän"),
+    ("Februar",),
+    ("März", "Mär", "Maerz"),
+    ("April",),
+    ("Mai",),
+    ("Juni",),
+    ("Juli",),
+    ("August",),
+    ("September", "Sept"),
+    ("Oktober", "Okt"),
+    ("November",),
+    ("Dezember", "Dez"),
+)
+
+
+class _MonthNames(date_parser.parserinfo):
+    """dateutil's English month names plus the German ones."""
+
+    MONTHS = [
+        (*english, *german)
+        for english, german in zip(date_parser.parserinfo.MONTHS, _GERMAN_MONTHS, strict=True)
+    ]
+
+
+_PARSER_INFO = _MonthNames()
+
+
+def _is_missing(value: Any) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    )
+
+
+def _strip_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip() or None
+    if _is_missing(value):
+        return None
+    return value
+
+
+def _cell_text(value: Any) -> Any:
+    """A stripped string, or None; numbers from typed cells keep their digits (no `.0`)."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if _is_missing(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() or None
+
+
+def _series(values: Iterable[Any], like: pd.Series) -> pd.Series:
+    return pd.Series(list(values), index=like.index, dtype=object, name=like.name)
+
+
+def _text(s: pd.Series) -> pd.Series:
+    return _series((_cell_text(v) for v in s.to_numpy(dtype=object)), s)
+
+
+def _apply_lookup(s: pd.Series, lookup: dict[Hashable, Any]) -> pd.Series:
+    """`s` with each value replaced by its entry in `lookup`; missing or unmapped values -> None."""
+    if not lookup:
+        return _series([None] * len(s), s)
+    out = s.map(lookup).astype(object)
+    return out.where(out.notna(), None)
+
+
+def _map_distinct(s: pd.Series, convert: Callable[[Any], Any]) -> pd.Series:
+    """Apply `convert` once per distinct non-null value of `s` and spread the results."""
+    return _apply_lookup(s, {value: convert(value) for value in s.dropna().unique()})
+
+
+def _aligned(column: pd.Series, index: pd.Index) -> pd.Series:
+    return column if column.index.equals(index) else column.reindex(index)
+
+
+def _present(column: pd.Series) -> np.ndarray:
+    """The column's values with every kind of missing value (NaN, NA, NaT) as None."""
+    values: np.ndarray = column.to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = None
+    return values
+
+
+def blank_to_none(s: pd.Series) -> pd.Series:
+    """Strip surrounding white space; empty or all-blank cells become None.
+
+    Texts such as "NULL", "N/A", "NA", "None" or "NaN" are kept: they can be real values.
+    """
+    return _series((_strip_cell(v) for v in s.to_numpy(dtype=object)), s)
+
+
+def normalize_text(s: pd.Series) -> pd.Series:
+    """Free text: only surrounding white space is removed (see `blank_to_none`)."""
+    return blank_to_none(s)
+
+
+def _canonical_email(value: str) -> str:
+    address = value
+    if address[0] == "<" and address[-1] == ">":
+        address = address[1:-1].strip()
+    if address[:7].lower() == "mailto:":
+        address = address[7:].strip()
+        if address[:1] == "<" and address[-1:] == ">":
+            address = address[1:-1].strip()
+    address = address.lower()
+    return address if _EMAIL.fullmatch(address) else value
+
+
+def normalize_email(s: pd.Series) -> pd.Series:
+    """Lower-cased address without a `mailto:` prefix or surrounding `<>`.
+
+    A value that is still not an address afterwards is returned as the stripped original.
+    """
+    return _map_distinct(_text(s), _canonical_email)
+
+
+@functools.lru_cache(maxsize=512)
+def _national_prefix(country_code: int) -> re.Pattern[str]:
+    """The pattern libphonenumber strips from the front of a national number while parsing."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None:
+        return _ALWAYS
+    prefix = metadata.national_prefix_for_parsing
+    return re.compile(prefix) if prefix else _NEVER
+
+
+def _is_canonical_e164(value: str) -> bool:
+    """Whether `phonenumbers` would give `value` (already "+<digits>") back unchanged.
+
+    It can only change such a number by stripping a national prefix after the country code, so
+    values where that prefix could apply (and unknown country codes) take the full parse.
+    """
+    digits = value[1:]
+    for size in (1, 2, 3):
+        code = digits[:size]
+        if code in _COUNTRY_CODES:
+            return _national_prefix(int(code)).match(digits[size:]) is None
+    return False
+
+
+def _parse_phone(value: str, original: str, region: str) -> str:
+    try:
+        number = phonenumbers.parse(value, region)
+    except (phonenumbers.NumberParseException, ValueError, IndexError):
+        return original
+    if not phonenumbers.is_possible_number(number):
+        return original
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def _canonical_phone(value: str, region: str, nanp: bool) -> str:
+    """E.164 text of `value`, or `value` itself when it is not a possible number.
+
+    Canonical E.164 input and (for US/CA) plain NANP numbers skip libphonenumber: for them it
+    would return exactly what the shortcut does.
+    """
+    digits = value
+    if "." in value and (numeric := _NUMERIC_CELL.fullmatch(value)):
+        digits = numeric.group(1)
+    if digits[0] == "+" and _E164.fullmatch(digits) and _is_canonical_e164(digits):
+        return digits
+    if nanp and (match := _NANP.fullmatch(digits)):
+        return f"+1{match[1]}{match[2]}{match[3]}"
+    return _parse_phone(digits, value, region)
+
+
+def normalize_phone(
+    s: pd.Series, default_region: str = "US", phone_type: str | None = None
+) -> pd.Series:
+    """Each value as `{"type": ..., "number": "+E164"}`.
+
+    Numbers without a country code are read in `default_region`; extensions are dropped. A value
+    that cannot be parsed or is not a possible number keeps its stripped original text as
+    "number". libphonenumber runs once per distinct value, and not at all for values that are
+    already canonical E.164 or (for US/CA) plain 10-digit NANP numbers.
+    """
+    nanp = default_region.upper() in _NANP_REGIONS
+    numbers = _map_distinct(_text(s), lambda v: _canonical_phone(v, default_region, nanp))
+    kind = phone_type or "Other"
+    return _series(
+        ({"type": kind, "number": n} if n is not None else None for n in numbers.to_numpy()),
+        s,
+    )
+
+
+def _canonical_url(value: str) -> str | None:
+    scheme_match = _URL_SCHEME.match(value)
+    if scheme_match:
+        scheme = scheme_match.group(1).lower()
+        rest = value[scheme_match.end() :]
+        if scheme not in ("http", "https"):
+            return None
+    else:
+        scheme, rest = "https", value.removeprefix("//")
+    end = _AUTHORITY_END.search(rest)
+    authority, path = (rest[: end.start()], rest[end.start() :]) if end else (rest, "")
+    if "@" in authority:
+        return None
+    host, _, port = authority.partition(":")
+    host = host.lower().rstrip(".")
+    if not _HOST.match(host) or (port and not port.isdigit()):
+        return None
+    url = f"{scheme}://{host}{':' + port if port else ''}{path}"
+    return url if _URL.match(url) else None
+
+
+def normalize_url(s: pd.Series) -> pd.Series:
+    """An http(s) URL with a lower-case scheme and host; `https://` is added when missing.
+
+    Anything that is not a web address (no host, other schemes, e-mail addresses, spaces) stays
+    as its stripped original.
+    """
+    text = _text(s)
+    return _map_distinct(text, lambda value: _canonical_url(value) or value)
+
+
+def _canonical_linkedin(value: str) -> str | None:
+    match = _LINKEDIN.match(value)
+    if match is None:
+        return None
+    kind, handle, extra = match.group(1).lower(), match.group(2), match.group(3) or ""
+    if kind == "pub" and extra.strip("/"):
+        return None
+    if not _LINKEDIN_MEMBER_ID.match(handle):
+        decoded = unquote(handle)
+        handle = (handle if _URL_FORBIDDEN_IN_SEGMENT.search(decoded) else decoded).lower()
+    url = f"https://www.linkedin.com/{kind}/{handle}"
+    return url if _LINKEDIN_CANONICAL.match(url) else None
+
+
+def normalize_linkedin_url(s: pd.Series) -> pd.Series:
+    """`https://www.linkedin.com/in/<handle>` (or `/company/`, `/school/`, `/pub/<handle>`).
+
+    Any subdomain, scheme, query, fragment, trailing slash or sub-page is dropped and the handle
+    lower-cased (LinkedIn handles are case-insensitive; opaque member ids like `ACoAA...` keep
+    their case). A value that is not a LinkedIn profile or page stays as its stripped original.
+    """
+    text = _text(s)
+    return _map_distinct(text, lambda value: _canonical_linkedin(value) or value)
+
+
+def _host_of(value: str) -> str | None:
+    """The lower-case host without `www.` of a domain, URL or e-mail address, if it is valid."""
+    host = value.strip().lower()
+    scheme_match = _URL_SCHEME.match(host)
+    if scheme_match:
+        host = host[scheme_match.end() :]
+    elif "@" in host:
+        host = host.rpartition("@")[2]
+    host = _AUTHORITY_END.split(host, maxsplit=1)[0]
+    host = host.rpartition("@")[2].partition(":")[0].rstrip(".").removeprefix("www.")
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    return host if _DOMAIN.match(host) else None
+
+
+def _company_domain(value: str) -> str | None:
+    host = _host_of(value)
+    if host is None:
+        return value
+    return None if host in FREE_MAIL_DOMAINS else host
+
+
+def _website_domain(value: str) -> str | None:
+    host = _host_of(value)
+    return None if host is None or host in FREE_MAIL_DOMAINS else host
+
+
+def normalize_domain(domain: pd.Series, website: pd.Series | None = None) -> pd.Series:
+    """A company's domain: lower-case host without `www.` (IDN hosts in punycode).
+
+    The domain column may hold a bare domain, a URL or an e-mail address. Where it is empty the
+    domain is derived from `website` (aligned on the index); a website that yields no valid host
+    leaves the domain empty rather than reporting an error against a column the user did not
+    fill. Free-mail domains are never a company's domain and become None. An unusable value in
+    the domain column itself stays as its stripped original.
+    """
+    text = _text(domain)
+    result = _map_distinct(text, _company_domain)
+    if website is None:
+        return result
+    derived = _map_distinct(_text(_aligned(website, domain.index)), _website_domain)
+    combined = result.where(text.notna(), derived)
+    return combined.where(combined.notna(), None)
+
+
+def _as_datetime(value: dt.date) -> dt.datetime:
+    return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+
+
+def _utc_text(value: dt.datetime) -> str:
+    moment = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
+
+
+def _format_utc(stamps: pd.Series) -> list[str | None]:
+    """ISO 8601 text in UTC of tz-aware or naive (meaning UTC) timestamps; NaT -> None."""
+    values = pd.DatetimeIndex(stamps)
+    if values.tz is not None:
+        values = values.tz_convert("UTC").tz_localize(None)
+    raw = values.to_numpy().astype("datetime64[us]")
+    missing = np.isnat(raw)
+    text = np.datetime_as_string(raw, unit="s")
+    fractional = (raw.astype(np.int64) % 1_000_000 != 0) & ~missing
+    if fractional.any():
+        text = np.where(fractional, np.datetime_as_string(raw, unit="us"), text)
+    return [None if gone else f"{t}+00:00" for t, gone in zip(text, missing, strict=True)]
+
+
+def _tzinfo(name: str | None, offset: int | None) -> dt.tzinfo | None:
+    """Time zones dateutil may use: numeric offsets and UTC; other names are refused."""
+    if offset is not None:
+        return dt.timezone(dt.timedelta(seconds=offset))
+    if name is None:
+        return None
+    if name.upper() in _UTC_NAMES:
+        return dt.UTC
+    raise ValueError(f"ambiguous time zone name {name!r}")
+
+
+def _parse_textual(value: str, dayfirst: bool) -> dt.datetime | None:
+    """dateutil for textual forms; a value without a year or month is refused, not completed."""
+    try:
+        first = date_parser.parse(
+            value, parserinfo=_PARSER_INFO, dayfirst=dayfirst, default=_DEFAULT_A, tzinfos=_tzinfo
+        )
+        second = date_parser.parse(
+            value, parserinfo=_PARSER_INFO, dayfirst=dayfirst, default=_DEFAULT_B, tzinfos=_tzinfo
+        )
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if (first.year, first.month) != (second.year, second.month):
+        return None
+    return first
+
+
+def _from_iso(value: str) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _rewrite_numeric(text: str, dayfirst: bool) -> tuple[bool, str | None]:
+    """(is a numeric date, year-first ISO-like text or None when its day/month are impossible)."""
+    if match := _YEAR_FIRST.match(text):
+        year, month, day, rest = match.groups()
+    elif match := _DAY_OR_MONTH_FIRST.match(text):
+        first, second, year, rest = match.groups()
+        day, month = (first, second) if dayfirst else (second, first)
+        if len(year) == 2:
+            year = f"{20 if int(year) < 69 else 19}{year}"
+    elif match := _COMPACT_DATE.match(text):
+        year, month, day = match.groups()
+        rest = ""
+    else:
+        return False, None
+    if not (1 <= int(month) <= 12 and 1 <= int(day) <= 31):
+        return True, None
+    date, rest = f"{year}-{int(month):02d}-{int(day):02d}", rest.strip()
+    if not rest:
+        return True, date
+    return True, f"{date}{rest}" if rest[0] in "Tt" else f"{date} {rest}"
+
+
+def _iso_stamps(values: list[str], aware: list[bool]) -> pd.Series:
+    """Vectorised ISO 8601 parse; naive and offset-bearing values are parsed apart because
+    pandas applies an earlier value's offset to later naive values when they are mixed."""
+    series = pd.Series(values, dtype=object)
+    has_offset = pd.Series(aware, index=series.index, dtype=bool)
+    stamps = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns, UTC]")
+    for mask in (has_offset, ~has_offset):
+        if mask.any():
+            stamps[mask] = pd.to_datetime(series[mask], format="ISO8601", utc=True, errors="coerce")
+    return stamps
+
+
+def _excel_stamps(serials: list[float]) -> pd.Series:
+    days = pd.to_timedelta(np.asarray(serials, dtype=float), unit="D")
+    return pd.Series(_EXCEL_EPOCH + days).dt.round("ms")
+
+
+def _datetime_lookup_free(values: list[Any], dayfirst: bool) -> dict[Hashable, str]:
+    """ISO text of every value in any accepted form (see `normalize_datetime`)."""
+    found: dict[Hashable, str] = {}
+    iso: dict[Hashable, tuple[str, bool]] = {}
+    excel: dict[Hashable, float] = {}
+    textual: dict[Hashable, str] = {}
+    for value in values:
+        if isinstance(value, dt.datetime | dt.date):
+            found[value] = _utc_text(_as_datetime(value))
+            continue
+        text = _cell_text(value)
+        if text is None:
+            continue
+        if match := _ISO.match(text):
+            iso[value] = (text, match.group("offset") is not None)
+            continue
+        numeric, rewritten = _rewrite_numeric(text, dayfirst)
+        if numeric:
+            if rewritten is None:
+                continue
+            if match := _ISO.match(rewritten):
+                iso[value] = (rewritten, match.group("offset") is not None)
+            else:
+                textual[value] = rewritten
+        elif _PLAIN_NUMBER.match(text):
+            serial = float(text)
+            if EXCEL_SERIAL_RANGE[0] <= serial <= EXCEL_SERIAL_RANGE[1]:
+                excel[value] = serial
+        elif _HAS_LETTER.search(text):
+            textual[value] = text
+    if iso:
+        texts, aware = zip(*iso.values(), strict=True)
+        parsed = _format_utc(_iso_stamps(list(texts), list(aware)))
+        for value, text, result in zip(iso, texts, parsed, strict=True):
+            if result is not None:
+                found[value] = result
+            elif (moment := _from_iso(text.replace(",", "."))) is not None:
+                found[value] = _utc_text(moment)
+    if excel:
+        parsed = _format_utc(_excel_stamps(list(excel.values())))
+        found.update({k: v for k, v in zip(excel, parsed, strict=True) if v is not None})
+    for value, text in textual.items():
+        moment = _parse_textual(text, dayfirst)
+        if moment is not None:
+            try:
+                found[value] = _utc_text(moment)
+            except OverflowError:
+                continue
+    return found
+
+
+def _datetime_lookup_format(values: list[Any], date_format: str) -> dict[Hashable, str]:
+    """ISO text of the values that match `date_format` (and of real date cells)."""
+    found: dict[Hashable, str] = {}
+    texts: dict[Hashable, str] = {}
+    for value in values:
+        if isinstance(value, dt.datetime | dt.date):
+            found[value] = _utc_text(_as_datetime(value))
+        elif (text := _cell_text(value)) is not None:
+            texts[value] = text
+    if not texts:
+        return found
+    try:
+        stamps = pd.to_datetime(
+            pd.Series(list(texts.values()), dtype=object),
+            format=date_format,
+            utc=True,
+            errors="coerce",
+        )
+        parsed = _format_utc(stamps)
+    except (ValueError, TypeError):
+        parsed = [None] * len(texts)
+    for (value, text), result in zip(texts.items(), parsed, strict=True):
+        if result is not None:
+            found[value] = result
+            continue
+        try:
+            found[value] = _utc_text(dt.datetime.strptime(text, date_format))
+        except (ValueError, OverflowError, TypeError):
+            continue
+    return found
+
+
+def normalize_datetime(
+    s: pd.Series, date_format: str | None = None, dayfirst: bool = False
+) -> pd.Series:
+    """ISO 8601 UTC text such as "2023-03-15T00:00:00+00:00" (microseconds only when present).
+
+    Accepted without `date_format`:
+    - ISO 8601 dates and date-times; offsets are converted to UTC, naive values are UTC;
+    - numeric dates `03/04/2023`, `3.4.23`, `03-04-2023` (optionally with a time): month first
+      unless `dayfirst`, strictly (a "month" above 12 is an error, never silently swapped);
+      two-digit years 00-68 are 20xx, 69-99 19xx; year-first `2023/03/15`; compact `20230315`;
+    - textual dates in English or German (`15 Mar 2023`, `March 15, 2023`, `15. März 2023`);
+      a value without a year or month is refused (dateutil would fill them from today), a value
+      without a day means the 1st; time zone names other than UTC/GMT are refused as ambiguous;
+    - Excel serial dates: plain numbers from 20,000 to 80,000 (1954-10-03 to 2119-01-10),
+      counted from 1899-12-30 with the fraction as time of day. Other plain numbers (e.g. a
+      bare year "2023") are refused, so ids or years mapped by mistake do not become dates;
+    - date/datetime objects, e.g. typed spreadsheet cells.
+    With `date_format` (strptime syntax) only that format is accepted for text. Anything else
+    stays as its stripped original, which fails validation.
+    """
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return _series(_format_utc(s), s)
+    cells = blank_to_none(s)
+    values = list(cells.dropna().unique())
+    if not values:
+        return cells
+    if date_format:
+        lookup = _datetime_lookup_format(values, date_format)
+    else:
+        lookup = _datetime_lookup_free(values, dayfirst)
+    converted = _apply_lookup(cells, lookup)
+    return converted.where(converted.notna(), cells)
+
+
+def _split(value: str, pattern: re.Pattern[str] | None) -> list[str] | None:
+    parts = pattern.split(value) if pattern else [value]
+    items = list(dict.fromkeys(p for part in parts if (p := part.strip())))
+    return items or None
+
+
+def split_multi(s: pd.Series, separators: str = ";,") -> pd.Series:
+    """Each cell as a list of its parts: split on any of the `separators` characters, stripped,
+    empty parts dropped, duplicates removed keeping the first. A cell without parts -> None."""
+    pattern = re.compile(f"[{re.escape(separators)}]") if separators else None
+    text = _text(s)
+    lookup: dict[Any, list[str] | None] = {None: None}
+    lookup.update((value, _split(value, pattern)) for value in text.dropna().unique())
+    return _series((None if (items := lookup[value]) is None else list(items) for value in text), s)
+
+
+def _dedupe_key(item: Any) -> Hashable:
+    if isinstance(item, dict):
+        return ("number", item.get("number"))
+    return item if isinstance(item, Hashable) else repr(item)
+
+
+def _combine_row(cells: tuple[Any, ...]) -> list[Any] | None:
+    items: list[Any] = []
+    seen: set[Hashable] = set()
+    for cell in cells:
+        if cell is None:
+            continue
+        members = cell if isinstance(cell, list | tuple) else (cell,)
+        for item in members:
+            key = item if type(item) is str else _dedupe_key(item)
+            if key not in seen and not _is_missing(item):
+                seen.add(key)
+                items.append(item)
+    return items or None
+
+
+def combine_multi(columns: list[pd.Series]) -> pd.Series:
+    """Row-wise union of several multi-value columns (aligned on the first one's index).
+
+    Lists are concatenated in column order; a single non-list value counts as a one-item list and
+    None as empty. Duplicates are dropped keeping the first (phone dicts by their "number"), and
+    a row left with nothing is None.
+    """
+    if not columns:
+        return pd.Series(dtype=object)
+    first = columns[0]
+    aligned = [_present(_aligned(c, first.index)) for c in columns]
+    if len(aligned) == 1:
+        return _series((None if c is None else _combine_row((c,)) for c in aligned[0]), first)
+    return _series((_combine_row(cells) for cells in zip(*aligned, strict=True)), first)
+
+
+def derive_display_name(
+    first: pd.Series | None,
+    last: pd.Series | None,
+    email: pd.Series | None,
+    existing: pd.Series | None,
+) -> pd.Series:
+    """The display name: `existing` where present, else "first last" (or whichever is present),
+    else None.
+
+    An address is not turned into a name: `email` is accepted so every caller passes the same
+    columns, and only provides the index when no name column is given. The result is aligned on
+    the first given Series; with no Series at all it is empty.
+    """
+    given = [c for c in (existing, first, last, email) if c is not None]
+    if not given:
+        return pd.Series(dtype=object)
+    index = given[0].index
+
+    def part(column: pd.Series | None) -> pd.Series:
+        if column is None:
+            return pd.Series("", index=index, dtype=object)
+        return _text(_aligned(column, index)).fillna("")
+
+    name = (part(first) + " " + part(last)).str.strip()
+    name = name.where(name != "", None)
+    if existing is None:
+        return name.rename(None)
+    current = _text(_aligned(existing, index))
+    result = current.where(current.notna(), name)
+    return result.where(result.notna(), None).rename(existing.name)

@@ -1,0 +1,203 @@
+"""Dagster ops of the `import_file` job: thin wrappers that call the plain steps, keep the
+import job row honest on failure, and emit metadata for the UI."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+from sqlalchemy.exc import DBAPIError
+
+from pipelines.errors import InputRejected, JobFailed, TransientError
+from pipelines.imports import jobstore, steps
+from pipelines.imports.steps import ImportRun
+from pipelines.markdown import markdown_table
+from resources.postgres import PostgresResource
+from resources.storage import StorageResource
+from schemas.options import parse_options
+
+RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
+
+
+class ImportConfig(dg.Config):
+    """One import: `upload_key` is the file's key in the uploads storage."""
+
+    org: str
+    module: str
+    upload_key: str
+    file_name: str = ""
+    options: dict[str, Any] = {}
+    import_job_id: int = 0
+
+
+@contextmanager
+def job_guard(context: dg.OpExecutionContext, engine: Any, job_id: int) -> Iterator[None]:
+    """Bad input fails the run without retry; a transient error is retried while retries are
+    left; anything that ends the run marks the import job failed with the reason."""
+    try:
+        yield
+    except (InputRejected, JobFailed) as exc:
+        jobstore.fail_job(engine, job_id, str(exc))
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    except (DBAPIError, TransientError, OSError) as exc:
+        if context.retry_number >= RETRY.max_retries:
+            jobstore.fail_job(engine, job_id, f"{type(exc).__name__}: {exc}")
+        raise
+    except BaseException as exc:
+        jobstore.fail_job(engine, job_id, f"interrupted or crashed: {type(exc).__name__}: {exc}")
+        raise
+
+
+@dg.op(retry_policy=RETRY)
+def parse_file(
+    context: dg.OpExecutionContext,
+    config: ImportConfig,
+    postgres: PostgresResource,
+    uploads: StorageResource,
+) -> ImportRun:
+    engine = postgres.engine()
+    options = parse_options(config.options).model_dump(exclude_none=True)
+    job_id = config.import_job_id or jobstore.create_job(
+        engine, config.org, config.module, options, file_name=config.file_name
+    )
+    with job_guard(context, engine, job_id):
+        storage = uploads.storage()
+        work = steps.work_dir_for(job_id)
+        local = storage.local_copy(config.upload_key, work / "upload")
+        name = config.file_name or Path(config.upload_key).name
+        jobstore.start_job(
+            engine,
+            job_id,
+            run_id=context.run_id,
+            file_name=name,
+            partition_key=context.partition_key if context.has_partition_key else None,
+            upload_location=storage.location(config.upload_key),
+        )
+        context.instance.add_run_tags(context.run_id, {"contactflow/import_job_id": str(job_id)})
+        run = steps.parse_step(
+            ImportRun(job_id, config.org, config.module, options, str(local), name, str(work))
+        )
+        jobstore.update_job(
+            engine, job_id, file_type=run.file_info["file_type"], total_rows=run.total_rows
+        )
+    info = run.file_info
+    context.add_output_metadata(
+        {
+            "import_job_id": job_id,
+            "file_type": info["file_type"],
+            "encoding": str(info["encoding"]),
+            "delimiter": repr(info["delimiter"]),
+            "header_row": info["header_row"],
+            "rows": run.total_rows,
+            "parse_error_rows": run.error_rows,
+            "preview": dg.MetadataValue.md(_preview(run)),
+        }
+    )
+    return run
+
+
+@dg.op(retry_policy=RETRY)
+def map_columns(
+    context: dg.OpExecutionContext, run: ImportRun, postgres: PostgresResource
+) -> ImportRun:
+    with job_guard(context, postgres.engine(), run.job_id):
+        run = steps.map_step(run)
+    context.add_output_metadata(
+        {
+            "mapping": dg.MetadataValue.md(markdown_table(pd.DataFrame(run.mapping))),
+            "fields": ", ".join(run.fields),
+        }
+    )
+    return run
+
+
+@dg.op(retry_policy=RETRY)
+def validate_rows(
+    context: dg.OpExecutionContext, run: ImportRun, postgres: PostgresResource
+) -> ImportRun:
+    with job_guard(context, postgres.engine(), run.job_id):
+        run = steps.validate_step(run, postgres.engine())
+    context.add_output_metadata(
+        {
+            "error_rows": run.error_rows,
+            "error_sample": dg.MetadataValue.md(markdown_table(pd.DataFrame(run.errors[:20]))),
+            "rejects_file (local)": str(run.rejects_path),
+        }
+    )
+    return run
+
+
+@dg.op(retry_policy=RETRY)
+def write_records(
+    context: dg.OpExecutionContext,
+    run: ImportRun,
+    postgres: PostgresResource,
+    exports: StorageResource,
+) -> dict[str, Any]:
+    with job_guard(context, postgres.engine(), run.job_id):
+        summary = steps.write_step(run, postgres.engine(), exports.storage())
+        steps.finish(run)
+    summary.update(
+        import_job_id=run.job_id,
+        errors=run.errors,
+        mapping_used=run.mapping,
+        action=run.opts.action,
+    )
+    counts = {k: v for k, v in summary.items() if k.endswith("_rows")}
+    context.add_output_metadata(
+        {
+            **counts,
+            "import_job_id": run.job_id,
+            "errors_file": str(summary["errors_file"]),
+            "validate_only": run.opts.validate_only,
+        }
+    )
+    if not run.opts.validate_only:
+        yield_materialization(context, run, counts)
+    return summary
+
+
+def yield_materialization(
+    context: dg.OpExecutionContext, run: ImportRun, counts: dict[str, int]
+) -> None:
+    """Tell the UI which import last changed the record table."""
+    context.log_event(
+        dg.AssetMaterialization(
+            asset_key=dg.AssetKey(["records", run.module_slug]),
+            description=f"import job {run.job_id} ({run.file_name}) for org {run.org}",
+            metadata={**counts, "org": run.org, "import_job_id": run.job_id},
+        )
+    )
+
+
+def _preview(run: ImportRun) -> str:
+    if not run.chunks:
+        return "(no rows)"
+    return markdown_table(pd.read_parquet(run.chunk_path("raw", 1)).head(10))
+
+
+class RollbackConfig(dg.Config):
+    import_job_id: int
+
+
+@dg.op
+def rollback_records(
+    context: dg.OpExecutionContext, config: RollbackConfig, postgres: PostgresResource
+) -> dict[str, Any]:
+    from pipelines.imports.rollback import rollback_import
+
+    try:
+        result = rollback_import(postgres.engine(), config.import_job_id)
+    except JobFailed as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    context.add_output_metadata(
+        {
+            "import_job_id": config.import_job_id,
+            "deleted_rows": result["deleted_rows"],
+            "restored_rows": result["restored_rows"],
+            "conflicts": len(result["conflicts"]),
+        }
+    )
+    return result

@@ -1,0 +1,303 @@
+"""Resolve staged rows against the database, set-based: references (company, groups), matches by
+key, and each row's action (create, update, unchanged, skip, delete, error) with its changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from pipelines.imports.stage import key_condition, stage_table
+from schemas.modules import DataType, FieldDef, ModuleDef
+from schemas.options import ImportOptions
+
+MAX_WARNING_VALUES = 100
+
+
+@dataclass
+class ReferencePlan:
+    """Reference values that match no record: created on write, or reported as warnings."""
+
+    missing: dict[str, list[str]] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "companies": len(self.missing.get("company", [])),
+            "groups": len(self.missing.get("groups", [])),
+        }
+
+    def warnings(self) -> list[dict[str, Any]]:
+        return [
+            {"field": f, "unresolved_values": values[:MAX_WARNING_VALUES]}
+            for f, values in self.missing.items()
+            if values
+        ]
+
+
+def typed_value(f: FieldDef, alias: str = "s") -> str:
+    """SQL turning a staged text cell into the record column's type (E'\\x1f' and E'\\x1e'
+    are schemas.modules.MULTI_SEP and PART_SEP)."""
+    col = f'{alias}."{f.slug}"'
+    if f.data_type is DataType.REFERENCE:
+        return f"{alias}._company_id"
+    if f.data_type is DataType.PHONE:
+        return (
+            "(SELECT jsonb_agg(jsonb_build_object('number', split_part(p, E'\\x1e', 1), "
+            f"'type', split_part(p, E'\\x1e', 2))) FROM unnest(string_to_array({col}, "
+            "E'\\x1f')) p)"
+        )
+    if f.data_type is DataType.ADDRESS:
+        return f"{col}::jsonb"
+    if f.data_type is DataType.DATETIME:
+        return f"{col}::timestamptz"
+    if f.multi:
+        return f"string_to_array({col}, E'\\x1f')"
+    return col
+
+
+def merged_value(f: FieldDef, mode: str, new: str, old: str) -> str:
+    """SQL for a field's value after merging the import (`new`) into the record (`old`)."""
+    if mode == "overwrite":
+        return new
+    if f.data_type is DataType.PHONE:
+        keep_old = mode == "fill_empty"
+        kept = (
+            f"(SELECT jsonb_agg(e) FROM jsonb_array_elements({old}) e WHERE e->>'type' NOT "
+            f"IN (SELECT x->>'type' FROM jsonb_array_elements({new}) x))"
+        )
+        added = (
+            f"(SELECT jsonb_agg(x) FROM jsonb_array_elements({new}) x WHERE x->>'type' NOT "
+            f"IN (SELECT e->>'type' FROM jsonb_array_elements({old}) e))"
+        )
+        if keep_old:
+            return (
+                f"CASE WHEN {new} IS NULL THEN {old} WHEN {old} IS NULL THEN {new} "
+                f"ELSE {old} || coalesce({added}, '[]'::jsonb) END"
+            )
+        return (
+            f"CASE WHEN {new} IS NULL THEN {old} WHEN {old} IS NULL THEN {new} "
+            f"ELSE coalesce({kept}, '[]'::jsonb) || {new} END"
+        )
+    if f.data_type is DataType.ADDRESS or f.slug == "attributes":
+        if mode == "fill_empty":
+            return f"CASE WHEN {new} IS NULL THEN {old} ELSE {new} || coalesce({old}, '{{}}') END"
+        return f"CASE WHEN {new} IS NULL THEN {old} ELSE coalesce({old}, '{{}}') || {new} END"
+    if f.multi:
+        union = (
+            f"(SELECT array_agg(v ORDER BY o) FROM (SELECT v, min(o) AS o FROM "
+            f"unnest(coalesce({old}, '{{}}') || {new}) WITH ORDINALITY u(v, o) "
+            "GROUP BY v) z)"
+        )
+        if mode == "fill_empty":
+            return f"CASE WHEN coalesce(cardinality({old}), 0) = 0 THEN {new} ELSE {old} END"
+        return f"CASE WHEN {new} IS NULL THEN {old} ELSE {union} END"
+    if mode == "fill_empty":
+        return f"coalesce({old}, {new})"
+    return f"coalesce({new}, {old})"
+
+
+class Resolver:
+    """Plans one import on its staging table, inside the caller's transaction."""
+
+    def __init__(
+        self,
+        conn: sa.Connection,
+        job_id: int,
+        org: str,
+        module: ModuleDef,
+        fields: list[str],
+        options: ImportOptions,
+    ) -> None:
+        self.conn = conn
+        self.job_id = job_id
+        self.org = org
+        self.module = module
+        self.fields = fields
+        self.options = options
+        self.table = stage_table(job_id)
+
+    def run(self, sql: str, **params: Any) -> sa.CursorResult[Any]:
+        return self.conn.execute(sa.text(sql), {"org": self.org, "job": self.job_id, **params})
+
+    # -- references ----------------------------------------------------------------------
+
+    def resolve_references(self) -> ReferencePlan:
+        plan = ReferencePlan()
+        if self.module.slug != "contacts":
+            return plan
+        if "company" in self.fields:
+            self.run(
+                f"""UPDATE {self.table} s SET _company_id = r.id FROM (
+                    SELECT k.key, coalesce(
+                      (SELECT c.id FROM companies c WHERE c.org = :org AND c.domain = k.key
+                       ORDER BY c.id LIMIT 1),
+                      (SELECT c.id FROM companies c WHERE c.org = :org AND lower(c.name) = k.key
+                       ORDER BY c.id LIMIT 1)) AS id
+                    FROM (SELECT DISTINCT lower(company) AS key FROM {self.table}
+                          WHERE company IS NOT NULL) k) r
+                WHERE lower(s.company) = r.key AND r.id IS NOT NULL"""
+            )
+            plan.missing["company"] = self._missing(
+                f"SELECT min(company) FROM {self.table} WHERE company IS NOT NULL AND "
+                "_company_id IS NULL AND _action IS NULL GROUP BY lower(company) ORDER BY 1"
+            )
+        if "groups" in self.fields:
+            self.run(
+                f"""UPDATE {self.table} s SET _group_ids = g.ids FROM (
+                    SELECT s2._row, array_agg(DISTINCT gr.id) AS ids FROM {self.table} s2
+                    CROSS JOIN LATERAL unnest(string_to_array(s2.groups, E'\\x1f')) AS n(name)
+                    JOIN groups gr ON gr.org = :org AND lower(gr.name) = lower(n.name)
+                    GROUP BY s2._row) g
+                WHERE s._row = g._row"""
+            )
+            plan.missing["groups"] = self._missing(
+                f"""SELECT min(n.name) FROM {self.table} s
+                    CROSS JOIN LATERAL unnest(string_to_array(s.groups, E'\\x1f')) AS n(name)
+                    WHERE s._action IS NULL AND NOT EXISTS (SELECT 1 FROM groups gr
+                      WHERE gr.org = :org AND lower(gr.name) = lower(n.name))
+                    GROUP BY lower(n.name) ORDER BY 1"""
+            )
+        return plan
+
+    def _missing(self, sql: str) -> list[str]:
+        return [row[0] for row in self.run(sql)]
+
+    # -- matching and actions --------------------------------------------------------------
+
+    def match(self, keys: list[list[str]]) -> None:
+        """Set `_target` for rows matching exactly one record; two records: ambiguous."""
+        target = self.module.table
+        if not keys:
+            return
+        selects = [
+            f"SELECT s._row, t.id FROM {self.table} s JOIN {target} t ON t.org = :org AND "
+            f"{key_condition(self.module, key, 's', 't')} WHERE s._action IS NULL"
+            for key in keys
+        ]
+        self.run(
+            f"""UPDATE {self.table} s SET
+                  _target = CASE WHEN m.n = 1 THEN m.ids[1] END,
+                  _action = CASE WHEN m.n > 1 THEN 'error' END,
+                  _error = CASE WHEN m.n > 1 THEN 'ambiguous match: matches records '
+                                 || array_to_string(m.ids, ', ') END
+                FROM (SELECT _row, array_agg(DISTINCT id ORDER BY id) AS ids,
+                             count(DISTINCT id) AS n
+                      FROM ({" UNION ".join(selects)}) u GROUP BY _row) m
+                WHERE s._row = m._row"""
+        )
+        self.run(
+            f"""UPDATE {self.table} s SET _action = 'skip', _dup_of = d.first_row FROM (
+                  SELECT _row, min(_row) OVER (PARTITION BY _target) AS first_row
+                  FROM {self.table} WHERE _target IS NOT NULL AND _action IS NULL) d
+                WHERE s._row = d._row AND d.first_row < s._row"""
+        )
+
+    def plan_actions(self) -> None:
+        """Decide each remaining row's action from the action and duplicate strategy."""
+        action = self.options.action
+        strategy = self.options.duplicate_strategy
+        if action == "delete":
+            self.run(
+                f"UPDATE {self.table} SET _action = 'delete' "
+                "WHERE _action IS NULL AND _target IS NOT NULL"
+            )
+            self.run(
+                f"UPDATE {self.table} SET _action = 'error', _error = 'not found' "
+                "WHERE _action IS NULL"
+            )
+            return
+        self.run(
+            f"UPDATE {self.table} SET _action = 'create' WHERE _action IS NULL AND _target IS NULL"
+        )
+        matched = {"skip": "skip", "create": "create", "update": "match"}[strategy]
+        self.run(f"UPDATE {self.table} SET _action = :a WHERE _action IS NULL", a=matched)
+        if strategy == "update":
+            self.plan_updates()
+
+    def merge_mode(self, field: str) -> str:
+        for entry in self.options.column_mapping or []:
+            if entry.target_field == field and entry.merge_mode:
+                return entry.merge_mode
+        return self.options.merge_mode
+
+    def record_fields(self) -> list[FieldDef]:
+        """Mapped fields stored as record columns (groups live in the link table)."""
+        return [
+            self.module.field(f)
+            for f in self.fields
+            if f != "attributes" and self.module.field(f).stored_in_table
+        ]
+
+    def merged_columns(self) -> list[tuple[str, str, str]]:
+        """(column, merged SQL, field slug) for each mapped column, for rows joined as s/t."""
+        result = []
+        for f in self.record_fields():
+            new = typed_value(f)
+            result.append(
+                (f.column, merged_value(f, self.merge_mode(f.slug), new, f"t.{f.column}"), f.slug)
+            )
+        if "attributes" in self.fields:
+            attributes = FieldDef("attributes", "Attributes")
+            result.append(
+                (
+                    "attributes",
+                    merged_value(
+                        attributes,
+                        self.merge_mode("attributes"),
+                        's."attributes"::jsonb',
+                        "t.attributes",
+                    ),
+                    "attributes",
+                )
+            )
+        return result
+
+    def group_merge(self) -> str | None:
+        """SQL for a contact's group ids after the merge (s._group_ids vs current links)."""
+        if self.module.slug != "contacts" or "groups" not in self.fields:
+            return None
+        old = (
+            "(SELECT array_agg(group_id ORDER BY group_id) FROM contact_groups "
+            "WHERE contact_id = t.id)"
+        )
+        new = "s._group_ids"
+        mode = self.merge_mode("groups")
+        if mode == "overwrite":
+            merged = new
+        elif mode == "fill_empty":
+            merged = f"CASE WHEN {old} IS NULL THEN {new} ELSE {old} END"
+        else:
+            merged = f"CASE WHEN {new} IS NULL THEN {old} ELSE {old} || {new} END"
+        return (
+            f"(SELECT array_agg(DISTINCT g ORDER BY g) FROM unnest({merged}) g)"
+            f" IS DISTINCT FROM {old}"
+        )
+
+    def plan_updates(self) -> None:
+        """Matched rows under `update`: `update` with the changed fields, or `unchanged`."""
+        checks = [
+            f"CASE WHEN ({sql}) IS DISTINCT FROM t.{column} THEN '{slug}' END"
+            for column, sql, slug in self.merged_columns()
+        ]
+        groups = self.group_merge()
+        if groups:
+            checks.append(f"CASE WHEN {groups} THEN 'groups' END")
+        changed = (
+            f"array_remove(ARRAY[{', '.join(checks)}]::text[], NULL)"
+            if checks
+            else ("'{}'::text[]")
+        )
+        self.run(
+            f"""UPDATE {self.table} s2 SET _changed = c.changed,
+                  _action = CASE WHEN cardinality(c.changed) > 0 THEN 'update'
+                                 ELSE 'unchanged' END
+                FROM (SELECT s._row, {changed} AS changed FROM {self.table} s
+                      JOIN {self.module.table} t ON t.id = s._target
+                      WHERE s._action = 'match') c
+                WHERE s2._row = c._row"""
+        )
+
+    def counts(self) -> dict[str, int]:
+        rows = self.run(f"SELECT _action, count(*) FROM {self.table} GROUP BY _action")
+        return {str(action): int(n) for action, n in rows}

@@ -1,0 +1,208 @@
+"""Rollback: undo exactly what one import did, from its `import_events`, in one transaction.
+
+Created records are deleted, updated and deleted records get their before-images back, and
+references the import created are removed. A record that a later import changed (its
+`import_job_id` is no longer this job) is left alone and reported as a conflict.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from pipelines.errors import JobFailed
+from pipelines.imports import jobstore
+from pipelines.imports.write import WRITE_LOCK_SQL
+from schemas.tables import RECORD_TABLES
+
+
+def rollback_import(engine: sa.Engine, job_id: int) -> dict[str, Any]:
+    job = jobstore.get_job(engine, job_id)
+    _check_rollback_possible(job)
+    org, module = job["org"], job["module"]
+    params = {"job": job_id, "org": org, "module": module}
+    conflicts: list[dict[str, Any]] = []
+    with engine.begin() as conn:
+        conn.execute(sa.text(WRITE_LOCK_SQL), params)
+        if not conn.execute(
+            sa.text("SELECT 1 FROM import_events WHERE import_job_id = :job LIMIT 1"), params
+        ).first() and _did_write(job):
+            raise JobFailed(
+                f"Rollback of import {job_id} is no longer possible: its history "
+                "was purged after rollback_retention_days."
+            )
+        restored = _restore_deleted(conn, module, params, conflicts)
+        restored += _restore_updated(conn, module, params, conflicts)
+        deleted = _delete_created(conn, module, params, conflicts)
+        for reference in ("companies", "groups"):
+            if reference != module:
+                _delete_created(conn, reference, params, conflicts)
+        conn.execute(
+            sa.text(
+                "UPDATE import_jobs SET status = 'cancelled', reason = :reason, "
+                "completed_at = :now WHERE id = :job"
+            ),
+            {
+                **params,
+                "now": datetime.now(UTC),
+                "reason": f"rolled back ({len(conflicts)} conflicts)",
+            },
+        )
+    return {
+        "import_job_id": job_id,
+        "status": "cancelled",
+        "deleted_rows": deleted,
+        "restored_rows": restored,
+        "conflicts": conflicts,
+    }
+
+
+def _did_write(job: dict[str, Any]) -> bool:
+    return any(job.get(k) for k in ("created_rows", "updated_rows", "deleted_rows"))
+
+
+def _check_rollback_possible(job: dict[str, Any]) -> None:
+    if job["validate_only"]:
+        raise JobFailed(f"Import {job['id']} was validate_only: it wrote nothing to roll back.")
+    if job["status"] != "completed":
+        raise JobFailed(
+            f"Import {job['id']} is {job['status']}; only a completed import can be rolled back."
+        )
+    expires = job.get("expires_at")
+    if expires and datetime.fromisoformat(expires) < datetime.now(UTC):
+        raise JobFailed(
+            f"Rollback of import {job['id']} is no longer possible: it expired on "
+            f"{expires} (rollback_retention_days)."
+        )
+
+
+def _columns(module: str) -> list[str]:
+    return [c for c in RECORD_TABLES[module].c.keys() if c != "id"]  # noqa: SIM118
+
+
+def _record_conflicts(
+    conn: sa.Connection, sql: str, params: dict[str, Any], conflicts: list[dict[str, Any]]
+) -> None:
+    for record_id, reason in conn.execute(sa.text(sql), params):
+        conflicts.append({"record_id": int(record_id), "reason": reason})
+
+
+def _restore_groups(
+    conn: sa.Connection, module: str, action: str, params: dict[str, Any], extra: str = ""
+) -> None:
+    if module != "contacts":
+        return
+    conn.execute(
+        sa.text(
+            f"""INSERT INTO contact_groups (contact_id, group_id, org)
+            SELECT e.record_id, g::bigint, e.org FROM import_events e,
+                   jsonb_array_elements_text(coalesce(e.before->'_groups', '[]')) g
+            WHERE e.import_job_id = :job AND e.module = :module AND e.action = '{action}'
+              {extra} AND EXISTS (SELECT 1 FROM groups WHERE id = g::bigint)
+            ON CONFLICT DO NOTHING"""
+        ),
+        params,
+    )
+
+
+def _restore_deleted(
+    conn: sa.Connection, module: str, params: dict[str, Any], conflicts: list[dict[str, Any]]
+) -> int:
+    table = RECORD_TABLES[module].name
+    _record_conflicts(
+        conn,
+        f"""SELECT e.record_id, 'a record with this id exists again'
+        FROM import_events e JOIN {table} t ON t.id = e.record_id
+        WHERE e.import_job_id = :job AND e.module = :module AND e.action = 'deleted'""",
+        params,
+        conflicts,
+    )
+    result = conn.execute(
+        sa.text(
+            f"""INSERT INTO {table} SELECT (jsonb_populate_record(NULL::{table}, e.before)).*
+            FROM import_events e WHERE e.import_job_id = :job AND e.module = :module
+              AND e.action = 'deleted'
+              AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = e.record_id)"""
+        ),
+        params,
+    )
+    _restore_groups(conn, module, "deleted", params)
+    return int(result.rowcount or 0)
+
+
+def _restore_updated(
+    conn: sa.Connection, module: str, params: dict[str, Any], conflicts: list[dict[str, Any]]
+) -> int:
+    table = RECORD_TABLES[module].name
+    _record_conflicts(
+        conn,
+        f"""SELECT e.record_id, CASE WHEN t.id IS NULL
+            THEN 'deleted after this import'
+            ELSE 'changed by import ' || coalesce(t.import_job_id::text, '?')
+                 || ' after this import' END
+        FROM import_events e LEFT JOIN {table} t ON t.id = e.record_id
+        WHERE e.import_job_id = :job AND e.module = :module AND e.action = 'updated'
+          AND t.import_job_id IS DISTINCT FROM :job""",
+        params,
+        conflicts,
+    )
+    columns = _columns(module)
+    targets = ", ".join(columns)
+    sources = ", ".join(f"r.{c}" for c in columns)
+    mine = (
+        f"e.import_job_id = :job AND e.module = :module AND e.action = 'updated' AND "
+        f"EXISTS (SELECT 1 FROM {table} t2 WHERE t2.id = e.record_id "
+        "AND t2.import_job_id = :job)"
+    )
+    if module == "contacts":
+        conn.execute(
+            sa.text(f"""DELETE FROM contact_groups cg USING import_events e
+                                 WHERE cg.contact_id = e.record_id AND {mine}"""),
+            params,
+        )
+        _restore_groups(
+            conn,
+            module,
+            "updated",
+            params,
+            extra=f"AND EXISTS (SELECT 1 FROM {table} t2 WHERE t2.id = e.record_id "
+            "AND t2.import_job_id = :job)",
+        )
+    result = conn.execute(
+        sa.text(
+            f"""UPDATE {table} t SET ({targets}) = ({sources})
+            FROM (SELECT (jsonb_populate_record(NULL::{table}, e.before)).*
+                  FROM import_events e WHERE {mine}) r
+            WHERE t.id = r.id AND t.import_job_id = :job"""
+        ),
+        params,
+    )
+    return int(result.rowcount or 0)
+
+
+def _delete_created(
+    conn: sa.Connection, module: str, params: dict[str, Any], conflicts: list[dict[str, Any]]
+) -> int:
+    table = RECORD_TABLES[module].name
+    where = (
+        f"e.import_job_id = :job AND e.module = '{module}' AND e.action = 'created' "
+        "AND t.id = e.record_id"
+    )
+    _record_conflicts(
+        conn,
+        f"""SELECT t.id, 'changed by import ' ||
+            coalesce(t.import_job_id::text, '?') || ' after this import'
+        FROM import_events e JOIN {table} t ON {where}
+        WHERE t.import_job_id IS DISTINCT FROM :job""",
+        params,
+        conflicts,
+    )
+    result = conn.execute(
+        sa.text(
+            f"DELETE FROM {table} t USING import_events e WHERE {where} AND t.import_job_id = :job"
+        ),
+        params,
+    )
+    return int(result.rowcount or 0)

@@ -1,0 +1,117 @@
+"""The per-import staging table: validated rows are COPYed into it chunk by chunk, then in-file
+duplicates, matches and actions are computed on it with a few set-based statements."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from schemas.modules import DataType, FieldDef, ModuleDef
+
+STAGE_SCHEMA = "staging"
+
+
+def stage_table(job_id: int) -> str:
+    return f"{STAGE_SCHEMA}.import_{int(job_id)}"
+
+
+def create_stage(conn: sa.Connection, job_id: int, fields: list[str]) -> str:
+    """An UNLOGGED table with `_row`, one text column per mapped field, and planning columns."""
+    table = stage_table(job_id)
+    columns = ", ".join(f'"{f}" text' for f in fields)
+    conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {STAGE_SCHEMA}"))
+    conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+    conn.execute(
+        sa.text(
+            f"CREATE UNLOGGED TABLE {table} (_row bigint PRIMARY KEY{', ' if fields else ''}"
+            f"{columns}, _dup_of bigint, _action text, _target bigint, _error text, "
+            "_error_field text, _company_id bigint, _group_ids bigint[], _changed text[], "
+            "_new_id bigint)"
+        )
+    )
+    return table
+
+
+def drop_stage(conn: sa.Connection, job_id: int) -> None:
+    conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_table(job_id)}"))
+
+
+def copy_chunk(conn: sa.Connection, job_id: int, frame: pd.DataFrame, fields: list[str]) -> int:
+    """COPY the rows of a validated chunk (index = row number) into the stage table."""
+    if frame.empty:
+        return 0
+    buffer = io.StringIO()
+    frame.reindex(columns=fields).to_csv(buffer, header=False, index=True)
+    columns = ", ".join(["_row", *(f'"{f}"' for f in fields)])
+    raw: Any = conn.connection.driver_connection
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {stage_table(job_id)} ({columns}) FROM STDIN (FORMAT csv)") as copy,
+    ):
+        copy.write(buffer.getvalue())
+    return len(frame)
+
+
+def key_expr(module: ModuleDef, field: str, alias: str, stage: bool, by_id: bool = True) -> str:
+    """How one match-key field compares: case-insensitive text; a company by its resolved id
+    (`by_id`) or, within the file, by its lower-cased name."""
+    f = module.field(field)
+    if f.data_type is DataType.REFERENCE:
+        if stage and not by_id:
+            return f'lower({alias}."{f.slug}")'
+        return f"{alias}.{'_company_id' if stage else f.column}"
+    column = f'"{f.slug}"' if stage else f.column
+    if f.data_type is DataType.TEXT:
+        return f"lower({alias}.{column})"
+    return f"{alias}.{column}"
+
+
+def usable_keys(module: ModuleDef, keys: list[list[str]], fields: list[str]) -> list[list[str]]:
+    """Keys whose every field is in the file (a key with an unmapped part can never match)."""
+    present = set(fields)
+    return [k for k in keys if all(p in present for p in k)]
+
+
+def key_condition(
+    module: ModuleDef, key: list[str], left: str, right: str | None, by_id: bool = True
+) -> str:
+    """`left` (stage) equals `right` (record table) on every part of `key`, no part empty;
+    with `right` None, only that no part is empty."""
+    parts = []
+    for field in key:
+        lhs = key_expr(module, field, left, stage=True, by_id=by_id)
+        parts.append(f"{lhs} IS NOT NULL")
+        if right is not None:
+            parts.append(f"{lhs} = {key_expr(module, field, right, stage=False)}")
+    return " AND ".join(parts)
+
+
+def mark_in_file_duplicates(
+    conn: sa.Connection, job_id: int, module: ModuleDef, keys: list[list[str]]
+) -> int:
+    """Rows sharing a match key with an earlier row get `_dup_of` = the first such row."""
+    if not keys:
+        return 0
+    table = stage_table(job_id)
+    firsts = []
+    for key in keys:
+        exprs = ", ".join(key_expr(module, f, "s", stage=True, by_id=False) for f in key)
+        valid = key_condition(module, key, "s", None, by_id=False)
+        firsts.append(f"CASE WHEN {valid} THEN min(s._row) OVER (PARTITION BY {exprs}) END")
+    least = firsts[0] if len(firsts) == 1 else f"LEAST({', '.join(firsts)})"
+    result = conn.execute(
+        sa.text(
+            f"UPDATE {table} t SET _dup_of = d.first_row, _action = 'skip' "
+            f"FROM (SELECT s._row, {least} AS first_row FROM {table} s "
+            "WHERE s._error IS NULL) d "
+            "WHERE t._row = d._row AND d.first_row < t._row"
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+def field_defs(module: ModuleDef, fields: list[str]) -> list[FieldDef]:
+    return [module.field(f) for f in fields if f != "attributes"]

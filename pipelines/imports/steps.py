@@ -1,0 +1,368 @@
+"""The import pipeline as plain functions, one per Dagster op: parse -> map -> validate ->
+resolve and write. Chunks travel between steps as Parquet files in the job's work folder;
+validated rows travel in the job's staging table."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from pipelines.errors import JobFailed
+from pipelines.imports import jobstore, stage
+from pipelines.imports.mapping import apply_mapping, choose_mapping, mapped_fields
+from pipelines.imports.parse import ParseHints, RowError, SourceFile
+from pipelines.imports.rejects import RejectsWriter
+from pipelines.imports.resolve import Resolver
+from pipelines.imports.validate import display_value, validate_chunk
+from pipelines.imports.write import Writer
+from resources.embedded_postgres import contactflow_home
+from resources.storage import Storage
+from schemas.modules import ModuleDef, get_module
+from schemas.options import ImportOptions
+
+MAX_REPORTED_ERRORS = 100
+
+
+@dataclass
+class ImportRun:
+    """Everything the steps share about one import; small enough to pass between ops."""
+
+    job_id: int
+    org: str
+    module_slug: str
+    options: dict[str, Any]
+    source_path: str
+    file_name: str
+    work_dir: str
+    file_info: dict[str, Any] = field(default_factory=dict)
+    chunks: int = 0
+    chunk_rows: list[int] = field(default_factory=list)
+    total_rows: int = 0
+    mapping: list[dict[str, Any]] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
+    error_rows: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def module(self) -> ModuleDef:
+        return get_module(self.module_slug)
+
+    @property
+    def opts(self) -> ImportOptions:
+        return ImportOptions.model_validate(self.options)
+
+    @property
+    def work(self) -> Path:
+        return Path(self.work_dir)
+
+    def chunk_path(self, kind: str, number: int) -> Path:
+        return self.work / kind / f"chunk-{number:05d}.parquet"
+
+    @property
+    def rejects_path(self) -> Path:
+        return self.work / "rejects.csv"
+
+    def note_errors(self, errors: list[RowError]) -> None:
+        self.error_rows += len({e.row for e in errors})
+        room = MAX_REPORTED_ERRORS - len(self.errors)
+        self.errors.extend(e.as_dict() for e in errors[: max(room, 0)])
+
+
+def work_dir_for(job_id: int) -> Path:
+    return contactflow_home() / "staging" / f"import-{job_id}"
+
+
+def parse_step(run: ImportRun) -> ImportRun:
+    """Detect the file and write its rows as raw Parquet chunks (bad rows in `bad` chunks)."""
+    opts = run.opts
+    hints = ParseHints(
+        encoding=opts.encoding,
+        delimiter=opts.delimiter,
+        header_row=opts.header_row,
+        sheet=opts.sheet,
+        max_file_mb=opts.max_file_mb,
+    )
+    source = SourceFile(Path(run.source_path), hints, file_name=run.file_name)
+    run.file_info = source.info.__dict__.copy()
+    for kind in ("raw", "bad"):
+        (run.work / kind).mkdir(parents=True, exist_ok=True)
+    errors: list[RowError] = []
+    for number, chunk in enumerate(source.chunks(), start=1):
+        _write_parquet(chunk.frame, run.chunk_path("raw", number))
+        _write_parquet(chunk.bad, run.chunk_path("bad", number))
+        errors.extend(chunk.errors)
+        run.chunk_rows.append(len(chunk.frame) + len(chunk.bad))
+        run.total_rows += run.chunk_rows[-1]
+        run.chunks = number
+    run.note_errors(errors)
+    _append_errors(run, errors)
+    return run
+
+
+def map_step(run: ImportRun) -> ImportRun:
+    """Choose the mapping (explicit or suggested), then map and normalize every chunk."""
+    opts = run.opts
+    columns = run.file_info["source_columns"]
+    sample = (
+        pd.read_parquet(run.chunk_path("raw", 1)).head(200)
+        if run.chunks
+        else pd.DataFrame(columns=columns)
+    )
+    mapping, _ = choose_mapping(run.module, columns, opts, sample)
+    run.mapping = [m.model_dump(exclude_none=True) for m in mapping]
+    run.fields = mapped_fields(run.module, mapping, opts)
+    (run.work / "mapped").mkdir(parents=True, exist_ok=True)
+    for number in range(1, run.chunks + 1):
+        raw = pd.read_parquet(run.chunk_path("raw", number))
+        _write_parquet(
+            apply_mapping(raw, run.module, mapping, opts), run.chunk_path("mapped", number)
+        )
+    return run
+
+
+def validate_step(run: ImportRun, engine: sa.Engine) -> ImportRun:
+    """Validate each chunk with Pandera, COPY good rows to the staging table, write rejects,
+    then mark in-file duplicates (first row wins)."""
+    module = run.module
+    with RejectsWriter(run.rejects_path, run.file_info["source_columns"]) as rejects:
+        for number in range(1, run.chunks + 1):
+            bad = pd.read_parquet(run.chunk_path("bad", number))
+            rejects.write(bad, _parse_errors_for(run, bad))
+        with engine.begin() as conn:
+            stage.create_stage(conn, run.job_id, run.fields)
+        for number in range(1, run.chunks + 1):
+            mapped = pd.read_parquet(run.chunk_path("mapped", number))
+            valid, errors = validate_chunk(mapped, module)
+            run.note_errors(errors)
+            if errors:
+                rejects.write(pd.read_parquet(run.chunk_path("raw", number)), errors)
+            with engine.begin() as conn:
+                stage.copy_chunk(conn, run.job_id, valid, run.fields)
+                jobstore.update_job(conn, run.job_id, processed_rows=sum(run.chunk_rows[:number]))
+        keys = stage.usable_keys(module, run.opts.match_keys(module), run.fields)
+        with engine.begin() as conn:
+            stage.mark_in_file_duplicates(conn, run.job_id, module, keys)
+    return run
+
+
+def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str, Any]:
+    """Resolve and write in one transaction under the org/module lock; with `validate_only`
+    compute the same counts, write the plan file and roll back."""
+    opts = run.opts
+    module = run.module
+    with engine.connect() as conn, conn.begin() as transaction:
+        resolver = Resolver(conn, run.job_id, run.org, module, run.fields, opts)
+        writer = Writer(resolver)
+        writer.lock()
+        references = resolver.resolve_references()
+        keys = stage.usable_keys(module, opts.match_keys(module), run.fields)
+        resolver.match(keys)
+        resolver.plan_actions()
+        actions = resolver.counts()
+        _reject_staged_rows(run, conn)
+        counts = _counts(run, actions)
+        _check_error_budget(run, counts)
+        if not opts.create_missing_references:
+            created_refs = {"companies": 0, "groups": 0}
+        elif opts.validate_only:
+            created_refs = references.counts()
+        else:
+            created_refs = writer.create_references(references)
+        warnings = [] if opts.create_missing_references else references.warnings()
+        if not opts.validate_only:
+            if opts.action == "delete":
+                counts["deleted_rows"] = writer.apply_deletes(overwrite=False)
+            else:
+                writer.apply_updates()
+                writer.apply_creates()
+                if opts.action == "overwrite":
+                    counts["deleted_rows"] = writer.apply_deletes(overwrite=True)
+        elif opts.action == "overwrite":
+            counts["deleted_rows"] = _count_overwrite_deletes(conn, run)
+        plan_file = _write_plan(run, conn, exports) if opts.validate_only else None
+        errors_file = _publish_rejects(run, exports)
+        summary = {
+            **counts,
+            "created_references": created_refs,
+            "reference_warnings": warnings,
+            "errors_file": errors_file,
+            "plan_file": plan_file,
+        }
+        if opts.validate_only:
+            transaction.rollback()
+            jobstore.complete_job(
+                engine,
+                run.job_id,
+                counts,
+                errors_file=errors_file,
+                plan_file=plan_file,
+                created_references=created_refs,
+                reference_warnings=warnings,
+            )
+        else:
+            stage.drop_stage(conn, run.job_id)
+            jobstore.complete_job(
+                conn,
+                run.job_id,
+                counts,
+                errors_file=errors_file,
+                created_references=created_refs,
+                reference_warnings=warnings,
+            )
+            transaction.commit()
+    if opts.validate_only:
+        with engine.begin() as conn:
+            stage.drop_stage(conn, run.job_id)
+    return summary
+
+
+def finish(run: ImportRun) -> None:
+    """Remove the work folder (the staging table went with the write transaction)."""
+    shutil.rmtree(run.work, ignore_errors=True)
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    frame.astype(object).to_parquet(path, index=True)
+
+
+def _append_errors(run: ImportRun, errors: list[RowError]) -> None:
+    path = run.work / "parse_errors.json"
+    path.write_text(json.dumps([e.as_dict() for e in errors]))
+
+
+def _parse_errors_for(run: ImportRun, bad: pd.DataFrame) -> list[RowError]:
+    if bad.empty:
+        return []
+    rows = set(bad.index)
+    stored = json.loads((run.work / "parse_errors.json").read_text())
+    return [RowError(**e) for e in stored if e["row"] in rows]
+
+
+def _reject_staged_rows(run: ImportRun, conn: sa.Connection) -> None:
+    """Rows the database step rejected (duplicates, ambiguous, not found) go to the rejects
+    file with their original cells; errors count as row errors."""
+    table = stage.stage_table(run.job_id)
+    found = conn.execute(
+        sa.text(
+            f"SELECT _row, _action, _error, _dup_of FROM {table} "
+            "WHERE _action = 'error' OR _dup_of IS NOT NULL ORDER BY _row"
+        )
+    ).all()
+    if not found:
+        return
+    rejected = [
+        RowError(int(r), None, None, err if action == "error" else f"duplicate of row {dup}")
+        for r, action, err, dup in found
+    ]
+    run.note_errors([e for e, f in zip(rejected, found) if f[1] == "error"])
+    with RejectsWriter(run.rejects_path, run.file_info["source_columns"], append=True) as out:
+        for number in range(1, run.chunks + 1):
+            raw = pd.read_parquet(run.chunk_path("raw", number))
+            out.write(raw, [e for e in rejected if e.row in raw.index])
+
+
+def _counts(run: ImportRun, actions: dict[str, int]) -> dict[str, int]:
+    return {
+        "total_rows": run.total_rows,
+        "processed_rows": run.total_rows,
+        "created_rows": actions.get("create", 0),
+        "updated_rows": actions.get("update", 0),
+        "unchanged_rows": actions.get("unchanged", 0),
+        "skipped_rows": actions.get("skip", 0),
+        "deleted_rows": actions.get("delete", 0),
+        "error_rows": run.error_rows,
+    }
+
+
+def _check_error_budget(run: ImportRun, counts: dict[str, int]) -> None:
+    opts = run.opts
+    errors, total = counts["error_rows"], max(counts["total_rows"], 1)
+    if opts.max_error_rows is not None and errors > opts.max_error_rows:
+        raise JobFailed(
+            f"{errors} rows have errors, more than max_error_rows "
+            f"({opts.max_error_rows}); nothing was written. See the rejects file."
+        )
+    if opts.max_error_ratio is not None and errors / total > opts.max_error_ratio:
+        raise JobFailed(
+            f"{errors / total:.1%} of rows have errors, more than max_error_ratio "
+            f"({opts.max_error_ratio:.1%}); nothing was written."
+        )
+
+
+def _count_overwrite_deletes(conn: sa.Connection, run: ImportRun) -> int:
+    table = stage.stage_table(run.job_id)
+    return int(
+        conn.execute(
+            sa.text(
+                f"SELECT count(*) FROM {run.module.table} t WHERE t.org = :org AND NOT EXISTS "
+                f"(SELECT 1 FROM {table} s WHERE s._target = t.id)"
+            ),
+            {"org": run.org},
+        ).scalar_one()
+    )
+
+
+def _write_plan(run: ImportRun, conn: sa.Connection, exports: Storage) -> str:
+    """Each row's planned action; updates list `field: old -> new`."""
+    resolver = Resolver(conn, run.job_id, run.org, run.module, run.fields, run.opts)
+    diffs = [
+        f"CASE WHEN '{slug}' = ANY(s._changed) THEN '{slug}: ' || coalesce(t.{column}::text, "
+        f"'') || ' -> ' || coalesce(({sql})::text, '') END"
+        for column, sql, slug in resolver.merged_columns()
+    ]
+    changes = f"concat_ws('; ', {', '.join(diffs)})" if diffs else "''"
+    table = stage.stage_table(run.job_id)
+    rows = conn.execute(
+        sa.text(
+            f"SELECT s._row, s._action, s._target, CASE WHEN s._action = 'update' THEN {changes} "
+            f"END, coalesce(s._error, CASE WHEN s._dup_of IS NOT NULL THEN 'duplicate of row ' || "
+            f"s._dup_of END) FROM {table} s LEFT JOIN {run.module.table} t ON t.id = s._target "
+            "ORDER BY s._row"
+        )
+    )
+    path = run.work / "plan.csv"
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["_row", "action", "record_id", "changes", "reason"])
+        for row, action, target, change, reason in rows:
+            label = "unchanged" if action == "unchanged" else action
+            writer.writerow([row, label, target or "", display_value(change) or "", reason or ""])
+        for error in _file_errors(run):
+            writer.writerow([error["row"], "error", "", "", error["error"]])
+    return exports.put_file(path, f"{run.org}/plans/import-{run.job_id}-plan.csv", "text/csv")
+
+
+def _file_errors(run: ImportRun) -> list[dict[str, Any]]:
+    """Rows rejected before staging (parse and validation errors), from the rejects file."""
+    with open(run.rejects_path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        seen: dict[str, dict[str, Any]] = {}
+        for record in reader:
+            if not record["_error"].startswith("duplicate of row"):
+                seen.setdefault(
+                    record["_row"], {"row": int(record["_row"]), "error": record["_error"]}
+                )
+    return list(seen.values())
+
+
+def _publish_rejects(run: ImportRun, exports: Storage) -> str | None:
+    """Sort the rejects by row, write the JSON twin, store both; None when nothing was rejected."""
+    frame = pd.read_csv(run.rejects_path, dtype=str, keep_default_na=False)
+    if frame.empty:
+        return None
+    frame["_row"] = frame["_row"].astype(int)
+    frame = frame.sort_values("_row", kind="stable")
+    frame.to_csv(run.rejects_path, index=False)
+    json_path = run.rejects_path.with_suffix(".json")
+    frame.replace({"": None}).to_json(json_path, orient="records", force_ascii=False, indent=1)
+    key = f"{run.org}/rejects/import-{run.job_id}-rejects"
+    location = exports.put_file(run.rejects_path, f"{key}.csv", "text/csv")
+    exports.put_file(json_path, f"{key}.json", "application/json")
+    return location

@@ -1,0 +1,57 @@
+"""Validation of normalized chunks with the module's Pandera schema; failures become row errors."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from pipelines.imports.parse import RowError
+from schemas.modules import MULTI_SEP, PART_SEP, ModuleDef
+from schemas.validation import SCHEMAS
+
+
+def display_value(value: Any) -> Any:
+    """A normalized cell as a person reads it: multi values joined by '; ', phone types dropped."""
+    if not isinstance(value, str) or (MULTI_SEP not in value and PART_SEP not in value):
+        return value
+    return "; ".join(part.split(PART_SEP)[0] for part in value.split(MULTI_SEP))
+
+
+def validate_chunk(frame: pd.DataFrame, module: ModuleDef) -> tuple[pd.DataFrame, list[RowError]]:
+    """The rows that pass every check, and one error per failed (row, field, check)."""
+    try:
+        SCHEMAS[module.slug].validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        errors = failure_cases_to_errors(exc.failure_cases, frame)
+        bad = {e.row for e in errors}
+        return frame[~frame.index.isin(list(bad))], errors
+    return frame, []
+
+
+def failure_cases_to_errors(cases: pd.DataFrame, frame: pd.DataFrame) -> list[RowError]:
+    """Pandera's failure cases as row errors, ordered by row; row-level checks have no field."""
+    errors: dict[tuple[int, str | None, str], RowError] = {}
+    for case in cases.itertuples(index=False):
+        if case.index is None or case.index != case.index:
+            continue
+        row = int(case.index)
+        key: tuple[int, str | None, str]
+        if case.schema_context == "DataFrameSchema":
+            key = (row, None, str(case.check))
+            errors.setdefault(key, RowError(row, None, None, str(case.check)))
+            continue
+        field = str(case.column)
+        value = frame.at[row, field] if field in frame.columns else case.failure_case
+        key = (row, field, str(case.check))
+        errors.setdefault(key, RowError(row, field, display_value(value), str(case.check)))
+    return sorted(errors.values(), key=lambda e: (e.row, e.field or ""))
+
+
+def group_by_row(errors: list[RowError]) -> dict[int, list[RowError]]:
+    grouped: dict[int, list[RowError]] = defaultdict(list)
+    for error in errors:
+        grouped[error.row].append(error)
+    return grouped

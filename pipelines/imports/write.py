@@ -1,0 +1,148 @@
+"""Apply a resolved plan in the caller's transaction: references, deletes, updates and creates
+as a handful of set-based statements, each recorded in `import_events` for rollback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.imports.resolve import ReferencePlan, Resolver, typed_value
+
+WRITE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext(:org || '/' || :module))"
+
+
+def before_image(module: str, alias: str = "t") -> str:
+    """The record as JSON for rollback; a contact also keeps its group ids."""
+    image = f"to_jsonb({alias})"
+    if module == "contacts":
+        image += (
+            f" || jsonb_build_object('_groups', (SELECT coalesce(jsonb_agg(group_id), "
+            f"'[]'::jsonb) FROM contact_groups WHERE contact_id = {alias}.id))"
+        )
+    return image
+
+
+class Writer:
+    """Writes what a Resolver planned; counts what it did."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.r = resolver
+        self.module = resolver.module
+        self.table = resolver.table
+
+    def run(self, sql: str, **params: Any) -> Any:
+        return self.r.run(sql, module=self.module.slug, **params)
+
+    def lock(self) -> None:
+        """Serialise writers of one org and module for the rest of the transaction."""
+        self.run(WRITE_LOCK_SQL)
+
+    def create_references(self, plan: ReferencePlan) -> dict[str, int]:
+        created = {"companies": 0, "groups": 0}
+        for field, target in (("company", "companies"), ("groups", "groups")):
+            names = plan.missing.get(field) or []
+            if not names:
+                continue
+            self.run(
+                f"""WITH ins AS (INSERT INTO {target} (org, name, import_job_id)
+                      SELECT :org, n, :job FROM unnest(CAST(:names AS text[])) n RETURNING id)
+                    INSERT INTO import_events (import_job_id, org, module, record_id, action)
+                    SELECT :job, :org, '{target}', id, 'created' FROM ins""",
+                names=names,
+            )
+            created[target] = len(names)
+        if created["companies"] or created["groups"]:
+            self.r.resolve_references()
+        return created
+
+    def apply_updates(self) -> None:
+        columns = self.r.merged_columns()
+        group_sql = self.r.group_merge()
+        if not columns and not group_sql:
+            return
+        self.run(
+            f"""INSERT INTO import_events (import_job_id, org, module, record_id, action, before)
+                SELECT :job, :org, :module, t.id, 'updated', {before_image(self.module.slug)}
+                FROM {self.table} s JOIN {self.module.table} t ON t.id = s._target
+                WHERE s._action = 'update'"""
+        )
+        if columns:
+            assignments = ", ".join(f"{column} = {sql}" for column, sql, _ in columns)
+            self.run(
+                f"""UPDATE {self.module.table} t SET {assignments}, updated_at = now(),
+                      import_job_id = :job
+                    FROM {self.table} s WHERE s._target = t.id AND s._action = 'update'"""
+            )
+        else:
+            self.run(
+                f"""UPDATE {self.module.table} t SET updated_at = now(), import_job_id = :job
+                    FROM {self.table} s WHERE s._target = t.id AND s._action = 'update'"""
+            )
+        if group_sql:
+            self._replace_groups(self.r.merge_mode("groups"))
+
+    def _replace_groups(self, mode: str) -> None:
+        """Membership of updated contacts after the merge mode is applied."""
+        if mode == "overwrite":
+            self.run(f"""DELETE FROM contact_groups cg USING {self.table} s
+                         WHERE cg.contact_id = s._target AND s._action = 'update'
+                           AND 'groups' = ANY(s._changed)""")
+        condition = (
+            ("AND NOT EXISTS (SELECT 1 FROM contact_groups e WHERE e.contact_id = s._target)")
+            if mode == "fill_empty"
+            else ""
+        )
+        self.run(f"""INSERT INTO contact_groups (contact_id, group_id, org)
+                     SELECT s._target, g, :org FROM {self.table} s, unnest(s._group_ids) g
+                     WHERE s._action = 'update' AND 'groups' = ANY(s._changed) {condition}
+                     ON CONFLICT DO NOTHING""")
+
+    def apply_creates(self) -> int:
+        fields = self.r.record_fields()
+        table = self.module.table
+        self.run(f"""UPDATE {self.table} SET _new_id =
+                       nextval(pg_get_serial_sequence('{table}', 'id'))
+                     WHERE _action = 'create'""")
+        columns = ["id", "org", "import_job_id", *(f.column for f in fields)]
+        values = ["s._new_id", ":org", ":job", *(typed_value(f) for f in fields)]
+        if "attributes" in self.r.fields:
+            columns.append("attributes")
+            values.append("""coalesce(s."attributes"::jsonb, '{}'::jsonb)""")
+        if self.module.slug == "contacts" and "display_name" not in self.r.fields:
+            first = 's."first_name"' if "first_name" in self.r.fields else "NULL"
+            last = 's."last_name"' if "last_name" in self.r.fields else "NULL"
+            columns.append("display_name")
+            values.append(f"nullif(concat_ws(' ', {first}, {last}), '')")
+        result = self.run(
+            f"""INSERT INTO {table} ({", ".join(columns)})
+                SELECT {", ".join(values)} FROM {self.table} s
+                WHERE s._action = 'create' ORDER BY s._row"""
+        )
+        self.run(f"""INSERT INTO import_events (import_job_id, org, module, record_id, action)
+                     SELECT :job, :org, :module, _new_id, 'created' FROM {self.table}
+                     WHERE _action = 'create'""")
+        if self.module.slug == "contacts" and "groups" in self.r.fields:
+            self.run(f"""INSERT INTO contact_groups (contact_id, group_id, org)
+                         SELECT s._new_id, g, :org FROM {self.table} s, unnest(s._group_ids) g
+                         WHERE s._action = 'create' ON CONFLICT DO NOTHING""")
+        return int(result.rowcount or 0)
+
+    def apply_deletes(self, overwrite: bool) -> int:
+        """`delete`: the matched records; `overwrite`: every other record of the org."""
+        table = self.module.table
+        if overwrite:
+            where = (
+                f"t.org = :org AND t.import_job_id IS DISTINCT FROM :job AND NOT EXISTS "
+                f"(SELECT 1 FROM {self.table} s WHERE s._target = t.id)"
+            )
+        else:
+            where = (
+                f"t.id IN (SELECT _target FROM {self.table} WHERE _action = 'delete') "
+                "AND t.org = :org"
+            )
+        self.run(
+            f"""INSERT INTO import_events (import_job_id, org, module, record_id, action, before)
+                SELECT :job, :org, :module, t.id, 'deleted', {before_image(self.module.slug)}
+                FROM {table} t WHERE {where}"""
+        )
+        result = self.run(f"DELETE FROM {table} t WHERE {where}")
+        return int(result.rowcount or 0)
