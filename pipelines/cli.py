@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from pipelines.errors import ContactflowError, InputRejected, JobFailed
+from pipelines.errors import ContactflowError, JobFailed
 
 Handler = Callable[[argparse.Namespace], dict[str, Any]]
 COMMANDS: dict[str, Handler] = {}
@@ -88,42 +89,12 @@ def preview(args: argparse.Namespace) -> dict[str, Any]:
 
 @command("import")
 def import_(args: argparse.Namespace) -> dict[str, Any]:
-    from pipelines.imports import jobstore, service
-    from pipelines.imports.jobs import execute_import, import_run_config, partition_key_for
-    from pipelines.instance import get_instance
-    from resources.postgres import migrated_engine
-    from resources.storage import StorageResource
-    from schemas.modules import get_module
+    from pipelines.imports import service
+    from pipelines.imports.jobs import import_now
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise InputRejected(f"File not found: {path}.")
-    module = get_module(args.module)
     base = service.read_options_file(Path(args.mapping)) if args.mapping else {}
     options = service.build_options(base, _import_flags(args))
-    options.check_against(module)
-    file_name = options.file_name or path.name
-    engine = migrated_engine()
-    job_id = jobstore.create_job(
-        engine,
-        args.org,
-        module.slug,
-        options.model_dump(exclude_none=True),
-        status="queued",
-        file_name=file_name,
-    )
-    key = f"_cli/{args.org}/{module.slug}/{job_id}/{file_name}"
-    StorageResource(kind="uploads").storage().put_file(path, key)
-    run_config = import_run_config(
-        args.org, module.slug, key, file_name, options.model_dump(exclude_none=True), job_id
-    )
-    run_config["loggers"] = {"console": {"config": {"log_level": "WARNING"}}}
-    partition = partition_key_for(args.org, module.slug, file_name, service.file_digest(path))
-    result = execute_import(get_instance(), partition, run_config, args.org, module.slug)
-    job = jobstore.get_job(engine, job_id)
-    if job["status"] != "completed":
-        raise JobFailed(job["reason"] or f"Import run {result.run_id} failed; see the Dagster UI.")
-    return service.import_result(job, result.output_for_node("write_records"))
+    return import_now(Path(args.file), args.org, args.module, options)
 
 
 @command("jobs")
@@ -155,20 +126,14 @@ def job(args: argparse.Namespace) -> dict[str, Any]:
 @command("rollback")
 def rollback(args: argparse.Namespace) -> dict[str, Any]:
     from pipelines.imports import jobstore
-    from pipelines.imports.jobs import execute_rollback
+    from pipelines.imports.jobs import execute_rollback, failure_reason
     from pipelines.instance import get_instance
     from resources.postgres import migrated_engine
 
     jobstore.get_job(migrated_engine(), args.id)
     result = execute_rollback(get_instance(), args.id)
     if not result.success:
-        failure = next((e for e in result.all_events if e.is_step_failure), None)
-        message = (
-            failure.step_failure_data.error.message
-            if failure and failure.step_failure_data.error
-            else ""
-        )
-        raise JobFailed(message.strip() or f"Rollback run {result.run_id} failed.")
+        raise JobFailed(failure_reason(result))
     return dict(result.output_for_node("rollback_records"))
 
 
@@ -297,13 +262,26 @@ def render_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM behaves like Ctrl-C, so the running job rolls back and records its failure."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         result = COMMANDS[_command_name(args)](args)
+    except KeyboardInterrupt:
+        print(
+            "contactflow: interrupted; the running job was stopped and nothing it was "
+            "writing was kept.",
+            file=sys.stderr,
+        )
+        return 130
     except ContactflowError as exc:
         print(f"contactflow: {exc}", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -25,5 +26,13 @@ def ensure_dagster_home() -> Path:
 
 
 def get_instance() -> dg.DagsterInstance:
-    ensure_dagster_home()
-    return dg.DagsterInstance.get()
+    """The instance, its storages created under a file lock: two CLI processes starting at
+    once on a fresh DAGSTER_HOME would otherwise race creating the SQLite schemas."""
+    home = ensure_dagster_home()
+    with open(home / ".contactflow.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        instance = dg.DagsterInstance.get()
+        instance.get_runs(limit=1)
+        instance.get_dynamic_partitions("import_files")
+        instance.all_instigator_state()
+    return instance

@@ -4,6 +4,8 @@ and the Dagster resource that hands them to ops."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 import dagster as dg
@@ -49,6 +51,21 @@ def migrated_engine(url: str | None = None) -> sa.Engine:
     url = normalize_url(url) if url else database_url()
     _migrated(url)
     return engine_for(url)
+
+
+@contextmanager
+def terminate_on_interrupt(conn: sa.Connection) -> Iterator[None]:
+    """When the block is interrupted (Ctrl-C, SIGTERM, Dagster's termination), end its server
+    session from another connection, so its transaction and locks go at once instead of
+    waiting behind a statement that keeps running after the client gave up."""
+    pid = conn.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+    try:
+        yield
+    except BaseException as exc:
+        if not isinstance(exc, Exception):
+            with conn.engine.connect() as other:
+                other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        raise
 
 
 class PostgresResource(dg.ConfigurableResource):

@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -117,3 +118,41 @@ def s3_bucket(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     name = f"cf-{uuid.uuid4().hex[:10]}"
     boto3.client("s3", endpoint_url=s3_server).create_bucket(Bucket=name)
     return name
+
+
+@pytest.fixture
+def cli(env_db: str, capsys: pytest.CaptureFixture[str]) -> Any:
+    """Run `contactflow --json ...` in this process; returns (exit code, parsed stdout, stderr)."""
+    import json
+
+    from pipelines.cli import main
+
+    def run(*args: str) -> tuple[int, Any, str]:
+        capsys.readouterr()
+        code = main(["--json", *args])
+        out, err = capsys.readouterr()
+        return code, (json.loads(out) if out.strip() else None), err
+
+    return run
+
+
+@pytest.fixture
+def imp(cli: Any, tmp_path: Path) -> Any:
+    """Import CSV text: imp(text, org=..., module=..., flags...) -> the JSON result."""
+    counter = iter(range(1, 10_000))
+
+    def run(
+        text: str,
+        *flags: str,
+        org: str = "acme",
+        module: str = "contacts",
+        name: str | None = None,
+        expect: int = 0,
+    ) -> Any:
+        path = tmp_path / (name or f"upload-{next(counter)}.csv")
+        path.write_text(text, encoding="utf-8")
+        code, out, err = cli("import", str(path), "--org", org, "--module", module, *flags)
+        assert code == expect, err
+        return out if expect == 0 else err
+
+    return run

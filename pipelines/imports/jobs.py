@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
+from pipelines.errors import InputRejected, JobFailed
 from pipelines.imports.ops import (
     map_columns,
     parse_file,
@@ -13,9 +15,12 @@ from pipelines.imports.ops import (
     validate_rows,
     write_records,
 )
+from schemas.modules import get_module
+from schemas.options import ImportOptions
 
 IMPORT_PARTITIONS = dg.DynamicPartitionsDefinition(name="import_files")
 IMPORT_TARGET_TAG = "contactflow/import-target"
+QUIET_LOGGERS = {"console": {"config": {"log_level": "CRITICAL"}}}
 
 
 @dg.job(
@@ -81,8 +86,50 @@ def execute_rollback(instance: dg.DagsterInstance, import_job_id: int) -> dg.Exe
     return defs.get_job_def("rollback_import").execute_in_process(
         run_config={
             "ops": {"rollback_records": {"config": {"import_job_id": import_job_id}}},
-            "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+            "loggers": QUIET_LOGGERS,
         },
         instance=instance,
         raise_on_error=False,
     )
+
+
+def failure_reason(result: dg.ExecuteInProcessResult) -> str:
+    """The first step failure's message as a person should read it (no exception class)."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data:
+            data = event.step_failure_data
+            if data.user_failure_data and data.user_failure_data.description:
+                return data.user_failure_data.description
+            if data.error:
+                return data.error.message.strip().splitlines()[-1]
+    return f"run {result.run_id} failed; see the Dagster UI"
+
+
+def import_now(path: Path, org: str, module_slug: str, options: ImportOptions) -> dict[str, Any]:
+    """What `contactflow import` does: record the job, keep a copy of the upload, run
+    `import_file` in this process on the configured instance, and return SPEC §8's result."""
+    from pipelines.imports import jobstore, service
+    from pipelines.instance import get_instance
+    from resources.postgres import migrated_engine
+    from resources.storage import StorageResource
+
+    if not path.is_file():
+        raise InputRejected(f"File not found: {path}.")
+    module = get_module(module_slug)
+    options.check_against(module)
+    file_name = options.file_name or path.name
+    engine = migrated_engine()
+    option_values = options.model_dump(exclude_none=True)
+    job_id = jobstore.create_job(
+        engine, org, module.slug, option_values, status="queued", file_name=file_name
+    )
+    key = f"_cli/{org}/{module.slug}/{job_id}/{file_name}"
+    StorageResource(kind="uploads").storage().put_file(path, key)
+    run_config = import_run_config(org, module.slug, key, file_name, option_values, job_id)
+    run_config["loggers"] = QUIET_LOGGERS
+    partition = partition_key_for(org, module.slug, file_name, service.file_digest(path))
+    result = execute_import(get_instance(), partition, run_config, org, module.slug)
+    job = jobstore.get_job(engine, job_id)
+    if job["status"] != "completed":
+        raise JobFailed(job["reason"] or failure_reason(result))
+    return service.import_result(job, result.output_for_node("write_records"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import re
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
@@ -116,7 +117,6 @@ _URL = re.compile(URL_RE)
 _DOMAIN = re.compile(DOMAIN_RE)
 _LINKEDIN_CANONICAL = re.compile(LINKEDIN_RE)
 
-
 _NUMERIC_CELL = re.compile(r"^(\d+)\.0+$")
 _NANP = re.compile(r"^(?:\+?1[\s.-]?)?\(?([2-9]\d{2})\)?[\s.-]?(\d{3})[\s.-]?(\d{4})$")
 _NANP_REGIONS = frozenset({"US", "CA"})
@@ -206,6 +206,8 @@ def _cell_text(value: Any) -> Any:
         return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=str)
     return str(value).strip() or None
 
 
@@ -335,8 +337,9 @@ def normalize_phone(
     "number". libphonenumber runs once per distinct value, and not at all for values that are
     already canonical E.164 or (for US/CA) plain 10-digit NANP numbers.
     """
-    nanp = default_region.upper() in _NANP_REGIONS
-    numbers = _map_distinct(_text(s), lambda v: _canonical_phone(v, default_region, nanp))
+    region = default_region.strip().upper()
+    nanp = region in _NANP_REGIONS
+    numbers = _map_distinct(_text(s), lambda v: _canonical_phone(v, region, nanp))
     kind = phone_type or "Other"
     return _series(
         ({"type": kind, "number": n} if n is not None else None for n in numbers.to_numpy()),
@@ -433,27 +436,41 @@ def _website_domain(value: str) -> str | None:
 def normalize_domain(domain: pd.Series, website: pd.Series | None = None) -> pd.Series:
     """A company's domain: lower-case host without `www.` (IDN hosts in punycode).
 
-    The domain column may hold a bare domain, a URL or an e-mail address. Where it is empty the
-    domain is derived from `website` (aligned on the index); a website that yields no valid host
-    leaves the domain empty rather than reporting an error against a column the user did not
-    fill. Free-mail domains are never a company's domain and become None. An unusable value in
-    the domain column itself stays as its stripped original.
+    The domain column may hold a bare domain, a URL or an e-mail address. Free-mail domains are
+    never a company's domain: they become None (not an error). Where the domain is empty (or was
+    free mail) it is derived from `website`, aligned on the index; a website that yields no valid
+    host leaves it empty rather than reporting an error against a column the user did not fill.
+    An unusable value in the domain column itself stays as its stripped original.
     """
     text = _text(domain)
     result = _map_distinct(text, _company_domain)
     if website is None:
         return result
     derived = _map_distinct(_text(_aligned(website, domain.index)), _website_domain)
-    combined = result.where(text.notna(), derived)
+    combined = result.where(result.notna(), derived)
     return combined.where(combined.notna(), None)
+
+
+def _date_cell(value: Any) -> Any:
+    """Date and datetime objects as they are; anything else as stripped text or None."""
+    if isinstance(value, dt.date) and not _is_missing(value):
+        return value
+    return _cell_text(value)
 
 
 def _as_datetime(value: dt.date) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
 
 
-def _utc_text(value: dt.datetime) -> str:
-    moment = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+def _utc_text(value: dt.date) -> str | None:
+    """ISO text in UTC of a date or datetime (naive means UTC); None when UTC is out of range."""
+    moment = _as_datetime(value)
+    try:
+        moment = (
+            moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+        )
+    except OverflowError:
+        return None
     return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
 
 
@@ -544,17 +561,17 @@ def _excel_stamps(serials: list[float]) -> pd.Series:
     return pd.Series(_EXCEL_EPOCH + days).dt.round("ms")
 
 
-def _datetime_lookup_free(values: list[Any], dayfirst: bool) -> dict[Hashable, str]:
+def _datetime_lookup_free(values: list[Any], dayfirst: bool) -> dict[Hashable, str | None]:
     """ISO text of every value in any accepted form (see `normalize_datetime`)."""
-    found: dict[Hashable, str] = {}
+    found: dict[Hashable, str | None] = {}
     iso: dict[Hashable, tuple[str, bool]] = {}
     excel: dict[Hashable, float] = {}
-    textual: dict[Hashable, str] = {}
+    textual: dict[Hashable, tuple[str, bool]] = {}
     for value in values:
-        if isinstance(value, dt.datetime | dt.date):
-            found[value] = _utc_text(_as_datetime(value))
+        if isinstance(value, dt.date):
+            found[value] = _utc_text(value)
             continue
-        text = _cell_text(value)
+        text = value if type(value) is str else _cell_text(value)
         if text is None:
             continue
         if match := _ISO.match(text):
@@ -567,41 +584,36 @@ def _datetime_lookup_free(values: list[Any], dayfirst: bool) -> dict[Hashable, s
             if match := _ISO.match(rewritten):
                 iso[value] = (rewritten, match.group("offset") is not None)
             else:
-                textual[value] = rewritten
+                textual[value] = (rewritten, False)
         elif _PLAIN_NUMBER.match(text):
             serial = float(text)
             if EXCEL_SERIAL_RANGE[0] <= serial <= EXCEL_SERIAL_RANGE[1]:
                 excel[value] = serial
         elif _HAS_LETTER.search(text):
-            textual[value] = text
+            textual[value] = (text, dayfirst)
     if iso:
         texts, aware = zip(*iso.values(), strict=True)
         parsed = _format_utc(_iso_stamps(list(texts), list(aware)))
         for value, text, result in zip(iso, texts, parsed, strict=True):
-            if result is not None:
-                found[value] = result
-            elif (moment := _from_iso(text.replace(",", "."))) is not None:
-                found[value] = _utc_text(moment)
+            if result is None and (moment := _from_iso(text.replace(",", "."))) is not None:
+                result = _utc_text(moment)
+            found[value] = result
     if excel:
         parsed = _format_utc(_excel_stamps(list(excel.values())))
-        found.update({k: v for k, v in zip(excel, parsed, strict=True) if v is not None})
-    for value, text in textual.items():
-        moment = _parse_textual(text, dayfirst)
-        if moment is not None:
-            try:
-                found[value] = _utc_text(moment)
-            except OverflowError:
-                continue
+        found.update(zip(excel, parsed, strict=True))
+    for value, (text, textual_dayfirst) in textual.items():
+        moment = _parse_textual(text, textual_dayfirst)
+        found[value] = None if moment is None else _utc_text(moment)
     return found
 
 
-def _datetime_lookup_format(values: list[Any], date_format: str) -> dict[Hashable, str]:
+def _datetime_lookup_format(values: list[Any], date_format: str) -> dict[Hashable, str | None]:
     """ISO text of the values that match `date_format` (and of real date cells)."""
-    found: dict[Hashable, str] = {}
+    found: dict[Hashable, str | None] = {}
     texts: dict[Hashable, str] = {}
     for value in values:
-        if isinstance(value, dt.datetime | dt.date):
-            found[value] = _utc_text(_as_datetime(value))
+        if isinstance(value, dt.date):
+            found[value] = _utc_text(value)
         elif (text := _cell_text(value)) is not None:
             texts[value] = text
     if not texts:
@@ -617,13 +629,12 @@ def _datetime_lookup_format(values: list[Any], date_format: str) -> dict[Hashabl
     except (ValueError, TypeError):
         parsed = [None] * len(texts)
     for (value, text), result in zip(texts.items(), parsed, strict=True):
-        if result is not None:
-            found[value] = result
-            continue
-        try:
-            found[value] = _utc_text(dt.datetime.strptime(text, date_format))
-        except (ValueError, OverflowError, TypeError):
-            continue
+        if result is None:
+            try:
+                result = _utc_text(dt.datetime.strptime(text, date_format))
+            except (ValueError, TypeError):
+                result = None
+        found[value] = result
     return found
 
 
@@ -649,7 +660,7 @@ def normalize_datetime(
     """
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return _series(_format_utc(s), s)
-    cells = blank_to_none(s)
+    cells = _series((_date_cell(v) for v in s.to_numpy(dtype=object)), s)
     values = list(cells.dropna().unique())
     if not values:
         return cells
@@ -662,19 +673,45 @@ def normalize_datetime(
 
 
 def _split(value: str, pattern: re.Pattern[str] | None) -> list[str] | None:
-    parts = pattern.split(value) if pattern else [value]
+    """The stripped, non-empty, distinct parts of a stripped, non-empty cell."""
+    if pattern is None or pattern.search(value) is None:
+        return [value]
+    parts = pattern.split(value)
     items = list(dict.fromkeys(p for part in parts if (p := part.strip())))
     return items or None
 
 
+def _list_items(values: Iterable[Any]) -> list[str] | None:
+    """The items of a cell that is already a list: stripped, non-empty, de-duplicated."""
+    texts = (_cell_text(v) for v in values)
+    return list(dict.fromkeys(text for text in texts if text is not None)) or None
+
+
 def split_multi(s: pd.Series, separators: str = ";,") -> pd.Series:
     """Each cell as a list of its parts: split on any of the `separators` characters, stripped,
-    empty parts dropped, duplicates removed keeping the first. A cell without parts -> None."""
+    empty parts dropped, duplicates removed keeping the first. A cell without parts -> None.
+
+    A cell that already holds a list (e.g. a JSON array) keeps its items, stripped, without
+    empty ones and duplicates; they are not split again.
+    """
     pattern = re.compile(f"[{re.escape(separators)}]") if separators else None
-    text = _text(s)
-    lookup: dict[Any, list[str] | None] = {None: None}
-    lookup.update((value, _split(value, pattern)) for value in text.dropna().unique())
-    return _series((None if (items := lookup[value]) is None else list(items) for value in text), s)
+    cache: dict[Hashable, list[str] | None] = {}
+    out: list[list[str] | None] = []
+    for value in _present(s):
+        if value is None:
+            items = None
+        elif isinstance(value, list | tuple):
+            items = _list_items(value)
+        elif not isinstance(value, Hashable):
+            text = _cell_text(value)
+            items = None if text is None else _split(text, pattern)
+        elif value in cache:
+            items = cache[value]
+        else:
+            text = _cell_text(value)
+            items = cache[value] = None if text is None else _split(text, pattern)
+        out.append(None if items is None else list(items))
+    return _series(out, s)
 
 
 def _dedupe_key(item: Any) -> Hashable:
@@ -691,8 +728,13 @@ def _combine_row(cells: tuple[Any, ...]) -> list[Any] | None:
             continue
         members = cell if isinstance(cell, list | tuple) else (cell,)
         for item in members:
-            key = item if type(item) is str else _dedupe_key(item)
-            if key not in seen and not _is_missing(item):
+            if type(item) is str:
+                key: Hashable = item
+            elif _is_missing(item):
+                continue
+            else:
+                key = _dedupe_key(item)
+            if key not in seen:
                 seen.add(key)
                 items.append(item)
     return items or None

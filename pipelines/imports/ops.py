@@ -34,8 +34,8 @@ class ImportConfig(dg.Config):
 
 @contextmanager
 def job_guard(context: dg.OpExecutionContext, engine: Any, job_id: int) -> Iterator[None]:
-    """Bad input fails the run without retry; a transient error is retried while retries are
-    left; anything that ends the run marks the import job failed with the reason."""
+    """Bad input and bugs fail the run without retry; a transient error is retried while
+    retries are left; whatever ends the run marks the import job failed with the reason."""
     try:
         yield
     except (InputRejected, JobFailed) as exc:
@@ -45,9 +45,14 @@ def job_guard(context: dg.OpExecutionContext, engine: Any, job_id: int) -> Itera
         if context.retry_number >= RETRY.max_retries:
             jobstore.fail_job(engine, job_id, f"{type(exc).__name__}: {exc}")
         raise
-    except BaseException as exc:
-        jobstore.fail_job(engine, job_id, f"interrupted or crashed: {type(exc).__name__}: {exc}")
-        raise
+    except Exception as exc:
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+        jobstore.fail_job(engine, job_id, reason)
+        raise dg.Failure(description=reason, allow_retries=False) from exc
+    except BaseException:
+        reason = "interrupted: the run was stopped before it finished; nothing was written"
+        jobstore.fail_job(engine, job_id, reason)
+        raise dg.Failure(description=reason, allow_retries=False) from None
 
 
 @dg.op(retry_policy=RETRY)

@@ -3,7 +3,8 @@ header detection, unique header names, ragged rows, hostile-file checks.
 
 A raw chunk is a DataFrame of `str | None` cells whose index is the 1-based data-row number
 (the first record after the header is row 1). Rows the parser cannot use (more fields than the
-header) come out separately as row errors, with their cells, for the rejects file.
+header) come out separately as row errors, with their cells, for the rejects file. Lines or
+sheet rows whose cells are all blank are not records and take no row number.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -22,7 +24,6 @@ from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
-from charset_normalizer import from_bytes
 
 from pipelines.errors import InputRejected
 
@@ -33,28 +34,43 @@ FILE_TYPES = ("csv", "xlsx", "xls", "json", "jsonl")
 MAX_ZIP_RATIO = 200
 MAX_ZIP_TOTAL = 4 << 30
 CHUNK_ROWS = 50_000
+CHUNK_CELLS = 500_000
+HEADER_SCAN_ROWS = 30
+JSON_BLOCK_CHARS = 1 << 16
+MAX_JSON_RECORD_CHARS = 16 << 20
+XML_PROLOG_BYTES = 1 << 16
 
 csv.field_size_limit(64 << 20)
 
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _BINARY_SIGNATURES = {
     b"\x89PNG": "a PNG image",
     b"%PDF": "a PDF document",
     b"GIF8": "a GIF image",
     b"\xff\xd8\xff": "a JPEG image",
     b"\x1f\x8b": "a gzip archive",
+    b"\xfd7zXZ\x00": "an xz archive",
     b"Rar!": "a RAR archive",
     b"7z\xbc\xaf": "a 7-Zip archive",
+    b"\x7fELF": "a program (ELF executable)",
+    b"SQLite format 3\x00": "an SQLite database",
 }
 _ENCODING_NAMES = {
     "utf_8": "utf-8",
-    "ascii": "utf-8",
+    "utf_8_sig": "utf-8-sig",
+    "utf_16": "utf-16",
     "cp1252": "cp1252",
-    "windows_1252": "cp1252",
-    "latin_1": "latin-1",
     "iso8859_1": "latin-1",
-    "iso8859_15": "cp1252",
+    "latin_1": "latin-1",
 }
+_ENCODINGS = "utf-8, utf-8-sig, utf-16, cp1252 or latin-1"
 _SUPPORTED = "CSV/TSV/TXT, XLSX, XLS, JSON (an array of objects) or JSONL"
+_DELIMITER_NAMES = {"\\t": "\t", "tab": "\t", "TAB": "\t"}
+_NOT_C1 = bytes(range(0x80)) + bytes(range(0xA0, 0x100))
+_CP1252_C1 = bytes(b for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
+_JSON_LEADING = re.compile(r"[\ufeff \t\r\n]*")
+_JSON_BETWEEN = re.compile(r"[ \t\r\n,]*")
+_XML_PROLOG_SKIP = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.S)
 
 
 @dataclass(frozen=True)
@@ -123,8 +139,10 @@ def unique_headers(raw: Iterable[Any]) -> list[str]:
     return names
 
 
-def cell_text(value: Any) -> str | None:
-    """A spreadsheet or JSON value as text: integral numbers keep their digits, dates are ISO."""
+def cell_text(value: Any, spreadsheet: bool = False) -> str | None:
+    """A spreadsheet or JSON value as text: integral numbers keep their digits (no `.0`, no
+    exponent), dates are ISO (date only when the time is midnight), blank text is None.
+    Spreadsheet fractions keep Excel's 15 significant digits (0.1 + 0.2 reads as 0.3)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -132,13 +150,23 @@ def cell_text(value: Any) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value != value:
+        if value != value or value in (float("inf"), float("-inf")):
             return None
-        return str(int(value)) if value.is_integer() and abs(value) < 1e18 else repr(value)
-    if isinstance(value, (datetime, date, time)):
+        if value.is_integer() and abs(value) < 1e18:
+            return str(int(value))
+        return f"{value:.15g}" if spreadsheet else repr(value)
+    if isinstance(value, datetime):
+        if value.time() == time() and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, (date, time)):
         return value.isoformat()
     text = str(value)
     return text if text.strip() else None
+
+
+def _sheet_text(value: Any) -> str | None:
+    return cell_text(value, spreadsheet=True)
 
 
 class SourceFile:
@@ -150,19 +178,19 @@ class SourceFile:
         self.path = Path(path)
         self.hints = hints or ParseHints()
         self.file_name = file_name or self.path.name
+        self._json_keys: list[str] = []
         self._check_size()
         self.info = self._detect()
 
-    def chunks(self, chunk_rows: int = CHUNK_ROWS) -> Iterator[RawChunk]:
-        """The data rows in order, `chunk_rows` at a time."""
-        reader: Callable[..., Iterator[tuple[int, Any]]] = {
-            "csv": self._csv_records,
-            "xlsx": self._xlsx_records,
-            "xls": self._xls_records,
-            "json": self._json_records,
-            "jsonl": self._json_records,
-        }[self.info.file_type]
-        yield from _chunked(reader(), self.info.source_columns, chunk_rows)
+    def chunks(self, chunk_rows: int | None = None) -> Iterator[RawChunk]:
+        """The data rows in order, `chunk_rows` at a time; by default up to CHUNK_ROWS rows and
+        about CHUNK_CELLS cells, so that a wide file does not make chunks larger in memory."""
+        if chunk_rows is None:
+            width = max(len(self.info.source_columns), 1)
+            chunk_rows = max(1_000, min(CHUNK_ROWS, CHUNK_CELLS // width))
+        kind = "json" if self.info.file_type == "jsonl" else self.info.file_type
+        reader: Callable[[], Iterator[tuple[int, Any]]] = getattr(self, f"_{kind}_records")
+        yield from _chunked(reader(), self.info.source_columns, max(chunk_rows, 1))
 
     def count_rows(self) -> int:
         return sum(len(c.frame) + len(c.bad) for c in self.chunks())
@@ -177,6 +205,8 @@ class SourceFile:
     def _check_size(self) -> None:
         if not self.path.exists():
             raise InputRejected(f"File not found: {self.path}.")
+        if not self.path.is_file():
+            raise InputRejected(f"{self.path} is a folder, not a file: give the path of a file.")
         size = self.path.stat().st_size
         limit = self.hints.max_file_mb * 1024 * 1024
         if size > limit:
@@ -185,21 +215,26 @@ class SourceFile:
                 " MB limit: split the file or raise max_file_mb."
             )
         if size == 0:
-            raise InputRejected(f"{self.file_name} is empty: export the data again.")
+            raise InputRejected(f"{self.file_name} is empty (0 bytes): export the data again.")
 
     def _detect(self) -> FileInfo:
         with open(self.path, "rb") as handle:
             head = handle.read(SNIFF_BYTES)
-        if head.startswith(b"PK\x03\x04"):
+        if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
             return self._detect_xlsx()
-        if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        if head.startswith(_OLE_SIGNATURE):
+            if "EncryptedPackage".encode("utf-16-le") in head:
+                raise InputRejected(
+                    f"{self.file_name} is a password-protected workbook: remove the password "
+                    "in Excel and upload it again."
+                )
             return self._detect_xls()
         for signature, what in _BINARY_SIGNATURES.items():
             if head.startswith(signature):
                 raise InputRejected(
                     f"{self.file_name} is {what}, not a contact file: upload {_SUPPORTED}."
                 )
-        encoding = self.hints.encoding or detect_encoding(head)
+        encoding = self._encoding(head)
         text = _decode_sample(head, encoding, self.file_name)
         if "\x00" in text:
             raise InputRejected(
@@ -207,21 +242,60 @@ class SourceFile:
             )
         stripped = text.lstrip("\ufeff \t\r\n")
         if not stripped:
-            raise InputRejected(f"{self.file_name} has no content (only blank lines).")
-        if stripped[0] in "[{":
-            return self._detect_json(encoding, stripped)
+            raise InputRejected(
+                f"{self.file_name} has no content (only blank lines): export the data again."
+            )
+        if _looks_like_json(stripped):
+            return self._detect_json(encoding, stripped, whole=len(head) < SNIFF_BYTES)
         return self._detect_csv(encoding, text)
 
+    def _encoding(self, head: bytes) -> str:
+        """The hinted encoding under its reported name, or the one detected over all bytes."""
+        if self.hints.encoding:
+            name = canonical_encoding(self.hints.encoding)
+            if name == "utf-8" and head.startswith(codecs.BOM_UTF8):
+                return "utf-8-sig"
+            return name
+        if len(head) < SNIFF_BYTES:
+            return detect_encoding(head)
+        with open(self.path, "rb") as handle:
+            handle.seek(len(head))
+            return detect_encoding(head, iter(lambda: handle.read(SNIFF_BYTES), b""))
+
+    def _delimiter_hint(self) -> str | None:
+        value = self.hints.delimiter
+        if value is None or value == "":
+            return None
+        value = _DELIMITER_NAMES.get(value, value)
+        if len(value) != 1 or value in '"\r\n':
+            raise InputRejected(
+                f"delimiter {self.hints.delimiter!r} is not usable: give one character such as "
+                ", ; | or \\t."
+            )
+        return value
+
     def _detect_csv(self, encoding: str, text: str) -> FileInfo:
-        delimiter = self.hints.delimiter or detect_delimiter(text)
-        if delimiter == "\\t":
-            delimiter = "\t"
-        records = list(_records_with_lines(io.StringIO(text), delimiter, limit=200))
-        if self.hints.header_row:
-            matches = [(line, r) for line, r in records if line == self.hints.header_row]
+        delimiter = self._delimiter_hint() or detect_delimiter(text)
+        wanted = self.hints.header_row
+        records = list(
+            _records_with_lines(
+                io.StringIO(text, newline=""),
+                delimiter,
+                self.file_name,
+                limit=200 + (wanted or 0),
+            )
+        )
+        if not records:
+            raise InputRejected(
+                f"{self.file_name} has no rows with content (only blank lines and empty "
+                "fields): export the data again."
+            )
+        if wanted:
+            matches = [(line, r) for line, r in records if line == wanted]
             if not matches:
                 raise InputRejected(
-                    f"header_row {self.hints.header_row} is not a row of {self.file_name}."
+                    f"header_row {wanted} is not a line with content in {self.file_name}: give "
+                    "the 1-based line number of the header (blank lines count as lines)."
                 )
             header_line, header = matches[0]
         else:
@@ -230,12 +304,11 @@ class SourceFile:
             self.file_name, "csv", encoding, delimiter, header_line, unique_headers(header)
         )
 
-    def _detect_json(self, encoding: str, text: str) -> FileInfo:
+    def _detect_json(self, encoding: str, text: str, whole: bool) -> FileInfo:
         file_type = "json" if text[0] == "[" else "jsonl"
-        if file_type == "jsonl":
-            first_line = text.split("\n", 1)[0].strip()
+        if file_type == "jsonl" and ("\n" in text or whole):
             try:
-                json.loads(first_line)
+                json.loads(text.split("\n", 1)[0])
             except json.JSONDecodeError:
                 raise InputRejected(
                     f"{self.file_name} is a JSON object, not an array of objects or one object "
@@ -243,22 +316,43 @@ class SourceFile:
                 ) from None
         self.info = FileInfo(self.file_name, file_type, encoding, None, 1, [])
         keys: dict[str, None] = {}
-        for _, record in self._json_records(flat_keys_only=True):
-            keys.update(dict.fromkeys(record))
+        first: dict[str, Any] | None = None
+        count = 0
+        for _, obj in self._json_objects():
+            first = obj if first is None else first
+            count += 1
+            keys.update(dict.fromkeys(flatten_json(obj)))
+        if file_type == "jsonl" and count == 1 and first is not None:
+            for key, value in first.items():
+                if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                    raise InputRejected(
+                        f"{self.file_name} is one JSON object whose {key!r} holds the records: "
+                        "upload that list as a JSON array (or one object per line)."
+                    )
+        self._json_keys = list(keys)
         return FileInfo(self.file_name, file_type, encoding, None, 1, unique_headers(keys))
 
     def _detect_xlsx(self) -> FileInfo:
         check_xlsx_safety(self.path, self.file_name)
         workbook = self._open_xlsx()
         try:
-            sheet = self._pick_sheet(workbook.sheetnames)
-            rows = [list(r) for _, r in zip(range(30), workbook[sheet].iter_rows(values_only=True))]
+            sheet = self._pick_sheet([ws.title for ws in workbook.worksheets])
+            worksheet = workbook[sheet]
+            worksheet.reset_dimensions()
+            rows = list(itertools.islice(worksheet.iter_rows(values_only=True), self._scan_rows()))
+        except InputRejected:
+            raise
+        except Exception as exc:
+            raise self._unreadable_xlsx(exc) from None
         finally:
             workbook.close()
-        numbered = [(i, [cell_text(v) or "" for v in r]) for i, r in enumerate(rows, 1)]
-        numbered = [(i, _trim(r)) for i, r in numbered if any(r)]
+        numbered = [(i, _trim([_sheet_text(v) or "" for v in r])) for i, r in enumerate(rows, 1)]
+        numbered = [(i, r) for i, r in numbered if any(r)]
         if not numbered:
-            raise InputRejected(f"Sheet {sheet!r} of {self.file_name} is empty.")
+            raise InputRejected(
+                f"Sheet {sheet!r} of {self.file_name} is empty: choose another sheet with the "
+                "sheet option."
+            )
         header_row, header = self._header_from(numbered)
         return FileInfo(
             self.file_name, "xlsx", None, None, header_row, unique_headers(header), sheet
@@ -270,18 +364,28 @@ class SourceFile:
             sheet = self._pick_sheet(book.sheet_names())
             ws = book.sheet_by_name(sheet)
             numbered = [
-                (i + 1, _trim([cell_text(v) or "" for v in self._xls_row(book, ws, i)]))
-                for i in range(min(ws.nrows, 30))
+                (i + 1, _trim([_sheet_text(v) or "" for v in self._xls_row(book, ws, i)]))
+                for i in range(min(ws.nrows, self._scan_rows()))
             ]
+        except InputRejected:
+            raise
+        except Exception as exc:
+            raise self._unreadable_xls(exc) from None
         finally:
             book.release_resources()
         numbered = [(i, r) for i, r in numbered if any(r)]
         if not numbered:
-            raise InputRejected(f"Sheet {sheet!r} of {self.file_name} is empty.")
+            raise InputRejected(
+                f"Sheet {sheet!r} of {self.file_name} is empty: choose another sheet with the "
+                "sheet option."
+            )
         header_row, header = self._header_from(numbered)
         return FileInfo(
             self.file_name, "xls", None, None, header_row, unique_headers(header), sheet
         )
+
+    def _scan_rows(self) -> int:
+        return max(HEADER_SCAN_ROWS, self.hints.header_row or 0)
 
     def _header_from(self, numbered: list[tuple[int, list[str]]]) -> tuple[int, list[str]]:
         if self.hints.header_row:
@@ -289,18 +393,26 @@ class SourceFile:
                 if line == self.hints.header_row:
                     return line, row
             raise InputRejected(
-                f"header_row {self.hints.header_row} is empty or not in {self.file_name}."
+                f"header_row {self.hints.header_row} is an empty row or past the end of "
+                f"{self.file_name}: give the 1-based sheet row of the header."
             )
         return detect_header(numbered)
 
     def _pick_sheet(self, names: list[str]) -> str:
-        if not self.hints.sheet:
+        if not names:
+            raise InputRejected(f"{self.file_name} has no worksheets: export the data again.")
+        wanted = self.hints.sheet
+        if not wanted:
             return names[0]
-        if self.hints.sheet not in names:
-            raise InputRejected(
-                f"{self.file_name} has no sheet {self.hints.sheet!r}; sheets: {', '.join(names)}."
-            )
-        return self.hints.sheet
+        if wanted in names:
+            return wanted
+        folded = [n for n in names if n.strip().casefold() == wanted.strip().casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        raise InputRejected(
+            f"{self.file_name} has no sheet {wanted!r}: use one of "
+            f"{', '.join(repr(n) for n in names)}."
+        )
 
     def _open_xlsx(self) -> Any:
         import openpyxl
@@ -308,10 +420,13 @@ class SourceFile:
         try:
             return openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         except Exception as exc:
-            raise InputRejected(
-                f"{self.file_name} is not a readable Excel workbook ({type(exc).__name__}): "
-                "open it in Excel and save it again as .xlsx."
-            ) from None
+            raise self._unreadable_xlsx(exc) from None
+
+    def _unreadable_xlsx(self, exc: Exception) -> InputRejected:
+        return InputRejected(
+            f"{self.file_name} is not a readable Excel workbook ({type(exc).__name__}): "
+            "open it in Excel and save it again as .xlsx."
+        )
 
     def _open_xls(self) -> Any:
         import xlrd
@@ -319,36 +434,45 @@ class SourceFile:
         try:
             return xlrd.open_workbook(str(self.path), on_demand=True)
         except Exception as exc:
-            raise InputRejected(
-                f"{self.file_name} is not a readable .xls workbook ({exc}): save it as .xlsx."
-            ) from None
+            raise self._unreadable_xls(exc) from None
+
+    def _unreadable_xls(self, exc: Exception) -> InputRejected:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        return InputRejected(
+            f"{self.file_name} is not a readable .xls workbook ({reason}): open it in Excel and "
+            "save it as .xlsx."
+        )
 
     # -- reading -----------------------------------------------------------------------------
 
     def _csv_records(self) -> Iterator[tuple[int, list[str | None]]]:
         info = self.info
+        row = 0
         with open(self.path, encoding=info.encoding, newline="", errors="strict") as handle:
             try:
-                records = _records_with_lines(handle, info.delimiter or ",")
-                row = 0
+                records = _records_with_lines(handle, info.delimiter or ",", self.file_name)
                 for line, record in records:
                     if line <= info.header_row:
                         continue
                     row += 1
                     yield row, [v if v else None for v in record]
-            except UnicodeDecodeError as exc:
+            except UnicodeDecodeError:
                 raise InputRejected(
-                    f"{self.file_name} is not valid {info.encoding} ({exc.reason} at byte "
-                    f"{exc.start}): pass the right encoding option (e.g. cp1252)."
+                    f"{self.file_name} is not valid {info.encoding} at data row {row + 1}: pass "
+                    f"the right encoding option ({_ENCODINGS})."
                 ) from None
 
     def _xlsx_records(self) -> Iterator[tuple[int, list[str | None]]]:
         workbook = self._open_xlsx()
         try:
-            rows = workbook[self.info.sheet].iter_rows(
-                min_row=self.info.header_row + 1, values_only=True
-            )
-            yield from _numbered([cell_text(v) for v in r] for r in rows)
+            worksheet = workbook[self.info.sheet]
+            worksheet.reset_dimensions()
+            rows = worksheet.iter_rows(min_row=self.info.header_row + 1, values_only=True)
+            yield from _numbered([_sheet_text(v) for v in r] for r in rows)
+        except InputRejected:
+            raise
+        except Exception as exc:
+            raise self._unreadable_xlsx(exc) from None
         finally:
             workbook.close()
 
@@ -357,7 +481,11 @@ class SourceFile:
         try:
             ws = book.sheet_by_name(self.info.sheet)
             rows = (self._xls_row(book, ws, i) for i in range(self.info.header_row, ws.nrows))
-            yield from _numbered([cell_text(v) for v in r] for r in rows)
+            yield from _numbered([_sheet_text(v) for v in r] for r in rows)
+        except InputRejected:
+            raise
+        except Exception as exc:
+            raise self._unreadable_xls(exc) from None
         finally:
             book.release_resources()
 
@@ -368,7 +496,10 @@ class SourceFile:
         values = []
         for cell in ws.row(index):
             if cell.ctype == xlrd.XL_CELL_DATE:
-                values.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
+                try:
+                    values.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
+                except (ValueError, OverflowError):
+                    values.append(cell.value)
             elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
                 values.append(bool(cell.value))
             elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
@@ -377,7 +508,8 @@ class SourceFile:
                 values.append(cell.value)
         return values
 
-    def _json_records(self, flat_keys_only: bool = False) -> Iterator[tuple[int, Any]]:
+    def _json_objects(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """The records of a JSON array or JSONL file, numbered from 1; each must be an object."""
         info = self.info
         with open(self.path, encoding=info.encoding, errors="strict") as handle:
             objects = (
@@ -385,17 +517,25 @@ class SourceFile:
                 if info.file_type == "json"
                 else _jsonl_items(handle, self.file_name)
             )
-            for row, obj in enumerate(objects, start=1):
-                if not isinstance(obj, dict):
-                    raise InputRejected(
-                        f"Record {row} of {self.file_name} is not a JSON object: every record "
-                        "must be an object of field names to values."
-                    )
-                flat = flatten_json(obj)
-                if flat_keys_only:
-                    yield row, flat
-                else:
-                    yield row, [flat.get(c) for c in info.source_columns]
+            try:
+                for row, obj in enumerate(objects, start=1):
+                    if not isinstance(obj, dict):
+                        raise InputRejected(
+                            f"Record {row} of {self.file_name} is not a JSON object: every "
+                            "record must be an object of field names to values."
+                        )
+                    yield row, obj
+            except UnicodeDecodeError:
+                raise InputRejected(
+                    f"{self.file_name} is not valid {info.encoding}: pass the right encoding "
+                    f"option ({_ENCODINGS})."
+                ) from None
+
+    def _json_records(self) -> Iterator[tuple[int, list[str | None]]]:
+        keys = self._json_keys
+        for row, obj in self._json_objects():
+            flat = flatten_json(obj)
+            yield row, [flat.get(k) for k in keys]
 
 
 def flatten_json(obj: dict[str, Any], prefix: str = "") -> dict[str, str | None]:
@@ -413,46 +553,84 @@ def flatten_json(obj: dict[str, Any], prefix: str = "") -> dict[str, str | None]
     return flat
 
 
-def _json_array_items(handle: IO[str], file_name: str) -> Iterator[Any]:
-    """Stream the items of a top-level JSON array without loading the whole file."""
-    decoder = json.JSONDecoder()
-    buffer = handle.read(1 << 16).lstrip("\ufeff \t\r\n")
-    if not buffer.startswith("["):
-        raise InputRejected(f"{file_name} is not a JSON array of objects.")
-    position = 1
-    done = False
-    while True:
+class _JsonWindow:
+    """A sliding window of text over a handle: enough to decode one array item at a time,
+    grown geometrically for a large item and trimmed behind the items already decoded."""
+
+    def __init__(self, handle: IO[str], file_name: str) -> None:
+        self.handle = handle
+        self.file_name = file_name
+        self.buffer = ""
+        self.position = 0
+        self.lines_before = 0
+        self.eof = False
+        self.decoder = json.JSONDecoder()
+
+    def read(self, size: int = 0) -> bool:
+        """Append `size` (default a block) more characters, dropping what lies behind
+        `position`; False at the end of the file."""
+        if self.eof:
+            return False
+        self.lines_before += self.buffer.count("\n", 0, self.position)
+        block = self.handle.read(max(size, JSON_BLOCK_CHARS))
+        self.eof = not block
+        self.buffer, self.position = self.buffer[self.position :] + block, 0
+        return bool(block)
+
+    def next_char(self, skip: re.Pattern[str]) -> str | None:
+        """The first character at or after `position` that `skip` does not match; None at
+        the end of the file."""
         while True:
-            while position < len(buffer) and buffer[position] in " \t\r\n,":
-                position += 1
-            if position < len(buffer) or done:
-                break
-            more = handle.read(1 << 16)
-            done = not more
-            buffer, position = buffer[position:] + more, 0
-        if position >= len(buffer):
-            raise InputRejected(
-                f"{file_name} ends before its JSON array is closed: the file "
-                "is truncated or not valid JSON."
-            )
-        if buffer[position] == "]":
-            return
+            match = skip.match(self.buffer, self.position)
+            self.position = match.end() if match else self.position
+            if self.position < len(self.buffer):
+                return self.buffer[self.position]
+            if not self.read():
+                return None
+
+    def decode(self) -> Any:
+        """The JSON value at `position`, reading more while it continues past the window."""
         while True:
             try:
-                item, end = decoder.raw_decode(buffer, position)
-                break
+                item, end = self.decoder.raw_decode(self.buffer, self.position)
             except json.JSONDecodeError as exc:
-                more = handle.read(1 << 16)
-                if not more:
-                    raise InputRejected(
-                        f"{file_name} is not valid JSON ({exc.msg} near character {exc.pos}): "
-                        "the file is truncated or malformed."
-                    ) from None
-                buffer, position = buffer[position:] + more, 0
-        yield item
-        position = end
-        if position > 1 << 20:
-            buffer, position = buffer[position:], 0
+                pending = len(self.buffer) - self.position
+                cut = exc.pos >= len(self.buffer) - 10 or exc.msg.startswith("Unterminated")
+                if cut and pending < MAX_JSON_RECORD_CHARS and self.read(pending):
+                    continue  # the item goes on past the window (errors elsewhere are real)
+                raise self.invalid(exc) from None
+            if end == len(self.buffer) and self.read():
+                continue  # a number at the window's edge may go on in the next block
+            self.position = end
+            return item
+
+    def invalid(self, exc: json.JSONDecodeError) -> InputRejected:
+        line = self.lines_before + self.buffer.count("\n", 0, exc.pos) + 1
+        return InputRejected(
+            f"{self.file_name} is not valid JSON ({exc.msg.removesuffix(' at')} at line {line}): "
+            "the file is truncated or malformed; export it again."
+        )
+
+
+def _json_array_items(handle: IO[str], file_name: str) -> Iterator[Any]:
+    """Stream the items of a top-level JSON array without loading the whole file."""
+    window = _JsonWindow(handle, file_name)
+    if window.next_char(_JSON_LEADING) != "[":
+        raise InputRejected(
+            f"{file_name} is not a JSON array of objects: put the records in [ ] or write one "
+            "object per line (JSONL)."
+        )
+    window.position += 1
+    while True:
+        char = window.next_char(_JSON_BETWEEN)
+        if char is None:
+            raise InputRejected(
+                f"{file_name} ends before its JSON array is closed: the file is truncated; "
+                "export it again."
+            )
+        if char == "]":
+            return
+        yield window.decode()
 
 
 def _jsonl_items(handle: IO[str], file_name: str) -> Iterator[Any]:
@@ -463,8 +641,21 @@ def _jsonl_items(handle: IO[str], file_name: str) -> Iterator[Any]:
             yield json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputRejected(
-                f"Line {line_number} of {file_name} is not valid JSON ({exc.msg})."
+                f"Line {line_number} of {file_name} is not valid JSON ({exc.msg}): fix that "
+                "line or export the file again."
             ) from None
+
+
+def _looks_like_json(text: str) -> bool:
+    """`[` or `{` opening a JSON document, not a CSV header such as `[Name],[Email]`."""
+    rest = text[1:].lstrip(" \t\r\n")
+    if text[0] == "{":
+        return not rest or rest[0] in '"}'
+    if text[0] == "[":
+        return (
+            not rest or rest[0] in '{["]-0123456789' or rest.startswith(("true", "false", "null"))
+        )
+    return False
 
 
 def _numbered(rows: Iterable[list[str | None]]) -> Iterator[tuple[int, list[str | None]]]:
@@ -499,10 +690,7 @@ def _chunked(
         else:
             for position, value in enumerate(values[:width]):
                 if value is not None and len(value) > MAX_CELL_CHARS:
-                    raise InputRejected(
-                        f"Row {row}, column {columns[position]!r} has a cell of {len(value):,} "
-                        f"characters, over the {MAX_CELL_CHARS:,} limit: shorten it and retry."
-                    )
+                    raise _huge_cell(row, columns[position], value)
             if len(values) < width:
                 values = values + [None] * (width - len(values))
             good_rows.append(values[:width])
@@ -512,6 +700,17 @@ def _chunked(
             good_rows, good_index, bad_rows, errors = [], [], [], []
     if good_rows or bad_rows:
         yield _make_chunk(good_rows, good_index, bad_rows, errors, columns)
+
+
+def _huge_cell(row: int, column: str, value: str) -> InputRejected:
+    lines = value.count("\n") + 1
+    cause = (
+        f" (it spans {lines:,} lines: probably a quote that is never closed)" if lines > 50 else ""
+    )
+    return InputRejected(
+        f"Row {row}, column {column!r} has a cell of {len(value):,} characters{cause}, over the "
+        f"{MAX_CELL_CHARS:,} limit: shorten it and retry."
+    )
 
 
 def _make_chunk(
@@ -532,9 +731,10 @@ def _make_chunk(
 
 
 def _records_with_lines(
-    handle: IO[str], delimiter: str, limit: int | None = None
+    handle: IO[str], delimiter: str, file_name: str = "The file", limit: int | None = None
 ) -> Iterator[tuple[int, list[str]]]:
-    """csv records with the 1-based physical line each starts on; blank lines skipped."""
+    """csv records with the 1-based physical line each starts on; records whose fields are
+    all blank (empty lines, `;;;` lines) are skipped. `handle` must be opened with newline=""."""
     reader = csv.reader(
         handle,
         delimiter=delimiter,
@@ -545,37 +745,55 @@ def _records_with_lines(
     )
     line = 0
     count = 0
-    for record in reader:
-        start = line + 1
-        line = reader.line_num
-        if not record or (len(record) == 1 and not record[0].strip()):
-            continue
-        yield start, record
-        count += 1
-        if limit is not None and count >= limit:
-            return
+    try:
+        for record in reader:
+            start = line + 1
+            line = reader.line_num
+            if not record or (not record[0].strip() and not "".join(record).strip()):
+                continue
+            yield start, record
+            count += 1
+            if limit is not None and count >= limit:
+                return
+    except csv.Error as exc:
+        raise InputRejected(
+            f"{file_name} cannot be read as delimited text near line {line + 1} ({exc}): check "
+            "the file's quoting or pass the delimiter option."
+        ) from None
 
 
-def detect_encoding(head: bytes) -> str:
-    """BOMs first, then strict UTF-8, then charset-normalizer among Western encodings."""
+def canonical_encoding(name: str) -> str:
+    """An encoding name as reported (`UTF8` -> `utf-8`, `windows-1252` -> `cp1252`)."""
+    try:
+        codec = codecs.lookup(name.strip()).name
+    except LookupError:
+        raise InputRejected(f"Unknown encoding {name!r}: use {_ENCODINGS}.") from None
+    return _ENCODING_NAMES.get(codec.replace("-", "_"), codec)
+
+
+def detect_encoding(head: bytes, rest: Iterable[bytes] = ()) -> str:
+    """BOMs first; UTF-8 when every byte of `head` and `rest` decodes as UTF-8; otherwise
+    cp1252 when its characters in 0x80-0x9F (euro sign, curly quotes, dashes) occur and all
+    are defined there, else latin-1 (without such bytes the two decode identically)."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8, c1, undefined = True, False, False
+    for block in itertools.chain([head], rest):
+        if utf8:
+            try:
+                decoder.decode(block, final=False)
+            except UnicodeDecodeError:
+                utf8 = False
+        found = block.translate(None, _NOT_C1)
+        if found:
+            c1 = True
+            undefined = undefined or bool(found.translate(None, _CP1252_C1))
+    if utf8:
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(head[:200_000]).best()
-    name = _ENCODING_NAMES.get(best.encoding if best else "", "")
-    if name in ("cp1252", "latin-1"):
-        return name
-    try:
-        head.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:
-        return "latin-1"
+    return "cp1252" if c1 and not undefined else "latin-1"
 
 
 def _decode_sample(head: bytes, encoding: str, file_name: str) -> str:
@@ -583,11 +801,11 @@ def _decode_sample(head: bytes, encoding: str, file_name: str) -> str:
         decoder = codecs.getincrementaldecoder(encoding)()
         return str(decoder.decode(head, final=False))
     except LookupError:
-        raise InputRejected(f"Unknown encoding {encoding!r}.") from None
+        raise InputRejected(f"Unknown encoding {encoding!r}: use {_ENCODINGS}.") from None
     except UnicodeDecodeError as exc:
         raise InputRejected(
             f"{file_name} is not valid {encoding} ({exc.reason} at byte {exc.start}): pass the "
-            "right encoding option (utf-8, utf-16, cp1252 or latin-1)."
+            f"right encoding option ({_ENCODINGS})."
         ) from None
 
 
@@ -596,7 +814,15 @@ def detect_delimiter(text: str) -> str:
     sample = text[:200_000]
     best, best_score = ",", -1.0
     for delimiter in DELIMITERS:
-        counts = [len(r) for _, r in _records_with_lines(io.StringIO(sample), delimiter, 100)]
+        try:
+            counts = [
+                len(r)
+                for _, r in _records_with_lines(
+                    io.StringIO(sample, newline=""), delimiter, limit=100
+                )
+            ]
+        except InputRejected:
+            continue
         if not counts:
             continue
         mode, frequency = Counter(counts).most_common(1)[0]
@@ -612,17 +838,17 @@ _NUMERIC = re.compile(r"^[\s\d.,:/+\-()%$€]*$")
 
 
 def detect_header(records: list[tuple[int, list[str]]]) -> tuple[int, list[str]]:
-    """The first record as wide as the table whose cells are mostly non-empty, non-numeric
-    text: preamble lines (notes, report titles) above it are skipped."""
+    """The first record about as wide as the table whose cells are mostly non-empty,
+    non-numeric text: preamble lines (notes, report titles) above it are skipped."""
     if not records:
-        raise InputRejected("The file has no rows.")
-    widths = Counter(len(_trim(list(r))) for _, r in records)
+        raise InputRejected("The file has no rows with content: export the data again.")
+    widths = Counter(len(r) for _, r in records)
     table_width = max(w for w, n in widths.items() if n == max(widths.values()))
     for line, record in records:
         cells = _trim([c.strip() for c in record])
-        if len(cells) < max(2, table_width) and table_width > 1:
-            continue
         filled = [c for c in cells if c]
+        if table_width > 1 and (len(filled) < 2 or len(record) < 0.6 * table_width):
+            continue
         texty = [c for c in filled if not _NUMERIC.match(c)]
         if len(filled) >= 0.5 * len(cells) and len(texty) >= 0.5 * len(filled):
             return line, list(record)
@@ -633,16 +859,18 @@ def check_xlsx_safety(path: Path, file_name: str) -> None:
     """Reject zip bombs and XML with DTDs/entities before any XML parser sees the workbook."""
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise InputRejected(f"{file_name} looks like a ZIP file but is damaged.") from None
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InputRejected(
+            f"{file_name} looks like a ZIP file (such as .xlsx) but is damaged or incomplete: "
+            "export it again."
+        ) from None
     with archive:
-        names = archive.namelist()
+        infos = archive.infolist()
+        names = {info.filename for info in infos}
         if "xl/workbook.xml" not in names:
-            raise InputRejected(
-                f"{file_name} is a ZIP archive, not an Excel workbook: upload {_SUPPORTED}."
-            )
+            raise InputRejected(_zip_kind(archive, names, file_name))
         total = 0
-        for info in archive.infolist():
+        for info in infos:
             total += info.file_size
             ratio = info.file_size / max(info.compress_size, 1)
             if total > MAX_ZIP_TOTAL or (ratio > MAX_ZIP_RATIO and info.file_size > 10 << 20):
@@ -650,13 +878,61 @@ def check_xlsx_safety(path: Path, file_name: str) -> None:
                     f"{file_name} expands to {info.file_size / 1048576:,.0f} MB "
                     f"({ratio:,.0f}x compression): rejected as a possible zip bomb."
                 )
-        for name in names:
-            if not name.endswith((".xml", ".rels")):
+        for info in infos:
+            if info.is_dir():
                 continue
-            with archive.open(name) as member:
-                head = member.read(4096)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            try:
+                with archive.open(info) as member:
+                    head = member.read(XML_PROLOG_BYTES)
+            except Exception:
                 raise InputRejected(
-                    f"{file_name} contains XML with a DTD or entity declarations ({name}); "
-                    "such workbooks are rejected for safety: save it again from Excel."
+                    f"{file_name} has a damaged part ({info.filename}): open it in Excel and "
+                    "save it again as .xlsx."
+                ) from None
+            if _xml_declares_dtd(head):
+                raise InputRejected(
+                    f"{file_name} contains XML with a DTD or entity declarations "
+                    f"({info.filename}); such workbooks are rejected for safety: save it again "
+                    "from Excel."
                 )
+
+
+def _zip_kind(archive: zipfile.ZipFile, names: set[str], file_name: str) -> str:
+    """The rejection message for a ZIP archive that is not an .xlsx workbook."""
+    if "xl/workbook.bin" in names:
+        return f"{file_name} is an Excel binary workbook (.xlsb): save it as .xlsx and upload that."
+    if "mimetype" in names:
+        with archive.open("mimetype") as member:
+            if b"opendocument.spreadsheet" in member.read(200):
+                return (
+                    f"{file_name} is an OpenDocument spreadsheet (.ods): save it as .xlsx or CSV "
+                    "and upload that."
+                )
+    what = "a ZIP archive, not an Excel workbook"
+    if "word/document.xml" in names:
+        what = "a Word document, not a spreadsheet"
+    elif "ppt/presentation.xml" in names:
+        what = "a PowerPoint presentation, not a spreadsheet"
+    return f"{file_name} is {what}: upload {_SUPPORTED}."
+
+
+def _xml_declares_dtd(head: bytes) -> bool:
+    """True when the prolog of an XML part (what precedes its root element) holds a DOCTYPE,
+    or cannot be read to its end within `head`; binary parts are not XML and pass."""
+    sample = head[:64]
+    if head.startswith(codecs.BOM_UTF16_LE) or (b"\x00" in sample and sample[1:2] == b"\x00"):
+        text = head.decode("utf-16-le", "ignore")
+    elif head.startswith(codecs.BOM_UTF16_BE) or (b"\x00" in sample and sample[:1] == b"\x00"):
+        text = head.decode("utf-16-be", "ignore")
+    else:
+        text = head.decode("latin-1").removeprefix("\xef\xbb\xbf")
+    text = text.lstrip("\ufeff")
+    position = 0
+    while match := _XML_PROLOG_SKIP.match(text, position):
+        if match.end() == position:
+            break
+        position = match.end()
+    rest = text[position : position + 9]
+    if not rest.startswith("<"):
+        return False
+    return rest.startswith(("<!DOCTYPE", "<!ENTITY", "<!", "<?"))

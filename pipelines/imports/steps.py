@@ -23,6 +23,7 @@ from pipelines.imports.resolve import Resolver
 from pipelines.imports.validate import display_value, validate_chunk
 from pipelines.imports.write import Writer
 from resources.embedded_postgres import contactflow_home
+from resources.postgres import terminate_on_interrupt
 from resources.storage import Storage
 from schemas.modules import ModuleDef, get_module
 from schemas.options import ImportOptions
@@ -157,7 +158,7 @@ def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str,
     compute the same counts, write the plan file and roll back."""
     opts = run.opts
     module = run.module
-    with engine.connect() as conn, conn.begin() as transaction:
+    with engine.connect() as conn, conn.begin() as transaction, terminate_on_interrupt(conn):
         resolver = Resolver(conn, run.job_id, run.org, module, run.fields, opts)
         writer = Writer(resolver)
         writer.lock()

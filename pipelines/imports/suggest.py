@@ -11,11 +11,11 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 import phonenumbers
-from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
-from schemas.modules import ADDRESS_PARTS, PHONE_TYPES, ModuleDef
+from schemas.modules import ADDRESS_PARTS, PHONE_TYPES, DataType, ModuleDef
 
-# Scoring constants (see docs: a header synonym is worth 0.95, value evidence moves it).
+# Scoring constants (see suggest_mapping: a header synonym is worth 0.95, values move it).
 _EXACT = 0.95
 _EMPTY_FACTOR = 0.9  # a column with no sample values has header evidence only
 _FLOOR = 0.35  # below this a candidate is no suggestion at all
@@ -75,7 +75,7 @@ _PHONES = (
         "phones",
         _EXACT,
         "phone|phones|phone number|phone numbers|telephone|telephone number|tel|tel no|"
-        "phone no|phone nr|telefon|telefonnummer|tel nr|rufnummer|telefono|"
+        "phone no|phone nr|telephone no|tel number|telefon|telefonnummer|tel nr|rufnummer|telefono|"
         "numero de telephone|numero de telefono|telefoon|telefoonnummer|telefone|"
         "numero di telefono|mobile|mobile phone|mobile number|mobile phone number|mobile no|"
         "cell|cell phone|cellphone|cell number|handy|handynummer|mobiltelefon|mobilnummer|"
@@ -197,7 +197,8 @@ _CONTACTS: tuple[_Syn, ...] = (
         _EXACT,
         "full name|fullname|display name|contact name|complete name|vollstandiger name|"
         "voller name|anzeigename|nom complet|nombre completo|volledige naam|nome completo|"
-        "person name|contact full name",
+        "person name|contact full name|contact person|ansprechpartner|personne de contact|"
+        "persona de contacto|contactpersoon",
     ),
     _Syn("display_name", 0.7, "name|naam"),
     _Syn("display_name", 0.5, "contact|kontakt|person"),
@@ -244,7 +245,7 @@ _CONTACTS: tuple[_Syn, ...] = (
     _Syn("job_title", 0.68, "title|titre"),
     *_ADDRESS,
     *_LINKEDIN,
-    _Syn("linkedin_url", 0.6, "profile url|profile|public profile url|linkedin bio", True),
+    _Syn("linkedin_url", 0.6, "url|profile url|profile|public profile url|linkedin bio", True),
     _Syn("linkedin_url", 0.45, _WEBSITE_NAMES, True),
     _Syn(
         "tags",
@@ -345,7 +346,7 @@ _NOISE_PHRASES = (
     "billing information|email display name|email angezeigter name|weitere vornamen|"
     "deuxieme prenom|segundo nombre|leid|euid|cc|gmtoff|dstoff|timezone|time zone|"
     "last changed|last modified|last activity|last activity date|original source drill down|"
-    "service|telex|account|hausnummer|house number|event|relation|custom field|im|"
+    "service|telex|hausnummer|house number|event|relation|custom field|im|"
     "external id type"
 )
 _VETO_TOKENS = _words(
@@ -359,7 +360,7 @@ _VETO_TOKENS = _words(
 _MAILCHIMP_SIGNATURE = frozenset(
     {"memberrating", "optintime", "confirmtime", "leid", "euid", "gmtoff"}
 )
-_MAILCHIMP_NOISE = frozenset({"region", "cc", "timezone"})
+_MAILCHIMP_NOISE = frozenset({"region", "cc"})  # geo-IP columns, not the postal address
 
 # Header words that qualify a field (type or address group) rather than name it.
 _QUALIFIERS: dict[str, str] = {
@@ -399,6 +400,7 @@ _QUALIFIERS: dict[str, str] = {
 _FILLER = _words("contact the your of de du des la le del der die das van di da do")
 _MOBILE_PARTS = ("mobil", "handy", "cell", "movil", "celular", "portable", "mobiel", "telemovel")
 _OTHER_PHONE_WORDS = _words("pager car callback radio tty tdd isdn assistant assistants")
+_NOT_INSIDE = frozenset({"first", "created", "added", "origin"})  # too generic inside a header
 _ID_TOKENS = frozenset({"id", "uuid", "guid", "identifier"})
 _SELF_WORDS: dict[str, frozenset[str]] = {
     "": _words(
@@ -421,6 +423,7 @@ _ADDRESS_GROUP_RANK: dict[str, int] = {
     "shipping": 5,
     "other": 6,
 }
+_NEUTRAL_GROUP = (0, 0)
 _GOOGLE_RE = re.compile(
     r"(?P<kind>[a-z ]+?) (?P<n>\d+) (?P<attr>value|label|type|formatted|street|city|po box|"
     r"region|postal code|country|extended address|neighborhood|name|title|department|"
@@ -496,9 +499,14 @@ def _index(slug: str, fields: tuple[str, ...]) -> _Index:
             tokens = tuple(normalize_header(name).split())
             entry = _Entry(syn.target, syn.weight, syn.gated, tokens, _compact(tokens))
             bucket = exact.setdefault(entry.compact, [])
-            if not any(e.target == entry.target for e in bucket):
-                bucket.append(entry)
-                entries.append(entry)
+            same = [e for e in bucket if e.target == entry.target]
+            if same and same[0].weight >= entry.weight:
+                continue
+            for e in same:
+                bucket.remove(e)
+                entries.remove(e)
+            bucket.append(entry)
+            entries.append(entry)
     noise = frozenset(_compact(normalize_header(n).split()) for n in _NOISE_PHRASES.split("|"))
     self_words = _SELF_WORDS[""] | _SELF_WORDS.get(slug, frozenset())
     return _Index(
@@ -563,7 +571,8 @@ def _index_penalty(n: int | None) -> float:
 def _forms(tokens: tuple[str, ...], google_n: int | None) -> list[tuple[tuple[str, ...], float]]:
     """The header and its stripped variants (qualifiers, filler words, index) with a penalty."""
     stripped = tuple(t for t in tokens if t not in _QUALIFIERS and t not in _FILLER)
-    strip_penalty = min(0.06, 0.02 * (len(tokens) - len(stripped)))
+    primary = sum(1 for t in tokens if _QUALIFIERS.get(t) == "primary")
+    strip_penalty = min(0.06, 0.02 * (len(tokens) - len(stripped) - 2 * primary))
     base_penalty = _index_penalty(google_n)
     forms: dict[tuple[str, ...], float] = {}
 
@@ -609,47 +618,74 @@ def _match_header(
             header.noise = True
             return
     digits = [int(t) for t in tokens if t.isdigit()]
-    for form, penalty in forms[1:]:
-        dropped_index = digits and not any(t.isdigit() for t in form)
+    for form, penalty in forms:
+        if form == tokens:
+            continue
         for entry in index.exact.get(_compact(form), []):
-            target = entry.target
-            if dropped_index and target == "address.street":
-                if digits[-1] >= 3:
-                    continue
-                if digits[-1] == 2:
-                    target = "address.street2"
-            _add_hit(hits, target, entry.weight - penalty, entry.gated)
-    if max((s for s, _ in hits.values()), default=0.0) < 0.8:
+            target = _indexed_target(entry.target, digits, entry)
+            if target:
+                _add_hit(hits, target, entry.weight - penalty, entry.gated)
+    if not hits:
+        _split_hits(header, index)
+    if not hits:
         _fuzzy_hits(header, [f for f, _ in forms], index)
 
 
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
+
+
+def _indexed_target(target: str, digits: list[int], entry: _Entry) -> str | None:
+    """A numbered street ("Street 2", "Address Line 2") is street2, and from 3 on nothing."""
+    if target != "address.street" or not digits or _has_digit(entry.compact):
+        return target
+    return {1: target, 2: "address.street2"}.get(digits[-1])
+
+
+def _split_hits(header: _Header, index: _Index) -> None:
+    """Parts of a slashed header ("Notes/Comments", "Straße/Hausnr.") that name one target."""
+    if "/" not in header.column:
+        return
+    found: dict[str, _Entry] = {}
+    for part in header.column.split("/"):
+        for entry in index.exact.get(_compact(normalize_header(part).split()), []):
+            if entry.weight > (found[entry.target].weight if entry.target in found else 0.0):
+                found[entry.target] = entry
+    if len(found) == 1:
+        (entry,) = found.values()
+        _add_hit(header.hits, entry.target, entry.weight - 0.05, entry.gated)
+
+
 def _fuzzy_hits(header: _Header, forms: list[tuple[str, ...]], index: _Index) -> None:
-    """Near matches: typos and word order (rapidfuzz), and a synonym inside a longer header."""
+    """Near matches, scored below exact ones: reordered words; a typo (one edit, two in long
+    names), which needs value evidence to reach 0.6; a strong synonym inside a longer header."""
+    digits = [int(t) for t in header.tokens if t.isdigit()]
     for form in forms:
         compact = _compact(form)
-        spaced = " ".join(form)
         words = set(form)
         for entry in index.entries:
-            if len(compact) >= 5 and len(entry.compact) >= 5:
-                ratio = (
-                    max(
-                        fuzz.ratio(compact, entry.compact),
-                        fuzz.token_sort_ratio(spaced, " ".join(entry.tokens)),
-                    )
-                    / 100
-                )
-                if ratio >= 0.88:
-                    score = entry.weight * (0.5 + 0.35 * (ratio - 0.88) / 0.12)
-                    _add_hit(header.hits, entry.target, score, entry.gated)
-                    continue
-            inside = (len(entry.compact) >= 4 and set(entry.tokens) < words) or (
-                len(entry.compact) >= 5 and entry.compact in compact and entry.compact != compact
+            score = 0.0
+            if sorted(form) == sorted(entry.tokens):
+                score = entry.weight * 0.85
+            elif min(len(compact), len(entry.compact)) >= 5 and not _has_digit(
+                compact + entry.compact
+            ):
+                allowed = 2 if min(len(compact), len(entry.compact)) >= 12 else 1
+                distance = OSA.distance(compact, entry.compact, score_cutoff=allowed)
+                if distance <= allowed:
+                    score = entry.weight * (0.6 - 0.1 * (distance - 1))
+            strong = (
+                entry.weight >= 0.9 and len(entry.compact) >= 5 and entry.compact not in _NOT_INSIDE
             )
-            if inside:
+            inside = set(entry.tokens) < words or (
+                entry.compact in compact and entry.compact != compact
+            )
+            if strong and inside:
                 coverage = len(entry.compact) / len(compact)
-                _add_hit(
-                    header.hits, entry.target, entry.weight * (0.4 + 0.4 * coverage), entry.gated
-                )
+                score = max(score, entry.weight * (0.4 + 0.4 * coverage))
+            target = _indexed_target(entry.target, digits, entry)
+            if score and target:
+                _add_hit(header.hits, target, score, entry.gated)
 
 
 # --------------------------------------------------------------------------- values
@@ -696,8 +732,12 @@ def _kinds(value: str) -> frozenset[str]:
         kinds.add("domain")
     if _DATE_RE.fullmatch(text):
         kinds.add("date")
-    elif _is_phone(text):
-        kinds.add("phone")
+    else:
+        number = _phone_number(text)
+        if number is not None:
+            kinds.add("phone")
+            if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE:
+                kinds.add("mobile")
     if _POSTCODE_RE.fullmatch(text):
         kinds.add("postcode")
     if _NUMBER_RE.fullmatch(text):
@@ -707,16 +747,10 @@ def _kinds(value: str) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def _is_phone(text: str) -> bool:
-    if not _PHONE_RE.fullmatch(text):
-        return False
-    digits = sum(ch.isdigit() for ch in text)
-    if not 7 <= digits <= 15:
-        return False
-    return _parse_phone(text) is not None
-
-
-def _parse_phone(text: str) -> phonenumbers.PhoneNumber | None:
+def _phone_number(text: str) -> phonenumbers.PhoneNumber | None:
+    """A possible phone number (region US unless it starts with + or 00), else None."""
+    if not _PHONE_RE.fullmatch(text) or not 7 <= sum(ch.isdigit() for ch in text) <= 15:
+        return None
     candidate = "+" + text[2:] if text.startswith("00") else text
     region = None if candidate.startswith("+") else "US"
     try:
@@ -748,20 +782,11 @@ class _Profile:
         return sum(1 for k in self.kinds if k & wanted) / len(self.kinds)
 
     def mobile_share(self) -> float:
-        phones = [v for v, k in zip(self.values, self.kinds, strict=True) if "phone" in k]
-        if not phones:
-            return 0.0
-        mobile = 0
-        for value in phones:
-            number = _parse_phone(value.split(":::")[0].strip())
-            if number is not None and phonenumbers.number_type(number) == (
-                phonenumbers.PhoneNumberType.MOBILE
-            ):
-                mobile += 1
-        return mobile / len(phones)
+        phones = self.share({"phone"})
+        return self.share({"mobile"}) / phones if phones else 0.0
 
 
-def _profile(sample: pd.DataFrame, column: str) -> _Profile:
+def _profile(sample: pd.DataFrame, column: Any) -> _Profile:
     if column not in sample.columns:
         return _Profile((), ())
     series = sample[column]
@@ -774,7 +799,11 @@ def _profile(sample: pd.DataFrame, column: str) -> _Profile:
         text = str(value).strip()
         if text:
             values.append(text)
-    return _Profile(tuple(values), tuple(_kinds(v) for v in values))
+    seen: dict[str, frozenset[str]] = {}
+    for text in values:
+        if text not in seen:
+            seen[text] = _kinds(text)
+    return _Profile(tuple(values), tuple(seen[v] for v in values))
 
 
 _TEXT_CONFLICTS = frozenset({"email", "phone", "weburl", "linkedin", "date"})
@@ -840,8 +869,9 @@ def _with_values(target: str, header_score: float, gated: bool, profile: _Profil
         return 0.0
     if conflict >= 0.3:
         return header_score * (1 - 0.7 * conflict)
-    boost = 0.15 if target in _CONFLICTS and not _CONFLICTS[target] else 0.1
-    return header_score + (1 - header_score) * boost * (1 - conflict) * rel
+    if header_score < 0.6:  # plain text confirms a credible header only, never a near miss
+        return header_score
+    return header_score + (1 - header_score) * 0.1 * (1 - conflict) * rel
 
 
 # --------------------------------------------------------------------------- candidates
@@ -857,6 +887,9 @@ class _Candidate:
 
 
 def _phone_type(header: _Header, label_values: list[str], profile: _Profile) -> str:
+    """Fax, Mobile, Home, Work or Other from the header words; else from a Google label column;
+    else Mobile when the numbers are mobile ones; else Work for a column named as a phone and
+    Other for one recognised by its values only."""
     words = set(header.tokens)
     compact = _compact(header.tokens)
     if "fax" in compact:
@@ -873,7 +906,8 @@ def _phone_type(header: _Header, label_values: list[str], profile: _Profile) -> 
         return _type_from_labels(label_values)
     if profile.count and profile.mobile_share() >= 0.8:
         return "Mobile"
-    return "Other" if header.google_kind else "Work"
+    named_phone = "phones" in header.hits and not header.google_kind
+    return "Work" if named_phone else "Other"
 
 
 def _type_from_labels(labels: list[str]) -> str:
@@ -896,9 +930,12 @@ def _type_from_labels(labels: list[str]) -> str:
 
 
 def _address_group(header: _Header) -> tuple[int, int]:
+    """(rank, number) of the address a column belongs to; (0, 0) for an unqualified column."""
     ranks = [_ADDRESS_GROUP_RANK[q] for q in header.qualifiers if q in _ADDRESS_GROUP_RANK]
-    google_n = header.index if header.google_kind else None
-    return (min(ranks, default=0), google_n or 1)
+    rank = min(ranks, default=0)
+    if header.google_kind:
+        return (rank, header.index or 1)
+    return (rank, 1) if rank else _NEUTRAL_GROUP
 
 
 def _candidates(
@@ -933,7 +970,7 @@ def _candidates(
             continue
         if name == "address":
             out.append(_Candidate(name, confidence, None, part, _address_group(header)))
-        elif module.field(name).value_types and name == "phones":
+        elif module.field(name).data_type is DataType.PHONE:
             phone_type = _phone_type(header, label_values, profile)
             out.append(_Candidate(name, confidence, phone_type))
         else:
@@ -943,18 +980,18 @@ def _candidates(
 
 
 def _drop_secondary_addresses(candidates: list[list[_Candidate]]) -> None:
-    """Keep one address group: unqualified, then mailing, business, billing, home, shipping.
+    """Keep one qualified address: mailing, business, billing, home, shipping, other (in that
+    order; Google's "Address 1" before "Address 2"), plus unqualified address columns.
 
-    Columns of the other groups ("Home City" when "Business City" exists) lose their address
+    Columns of the other addresses ("Home City" when "Business City" exists) lose their address
     candidate, so that applying any set of suggestions never maps two columns to one part."""
-    groups = [c[0].address_group for c in candidates if c and c[0].address_group is not None]
+    groups = {c[0].address_group for c in candidates if c and c[0].address_group is not None}
+    groups.discard(_NEUTRAL_GROUP)
     if not groups:
         return
-    preferred = min(groups)
+    keep = {min(groups), _NEUTRAL_GROUP}
     for i, column in enumerate(candidates):
-        candidates[i] = [
-            c for c in column if c.address_group is None or c.address_group == preferred
-        ]
+        candidates[i] = [c for c in column if c.address_group is None or c.address_group in keep]
 
 
 def _slot(module: ModuleDef, candidate: _Candidate) -> str | None:
@@ -963,32 +1000,11 @@ def _slot(module: ModuleDef, candidate: _Candidate) -> str | None:
     return None if module.field(candidate.field).multi else candidate.field
 
 
-def suggest_mapping(
-    module: ModuleDef, columns: list[str], sample: pd.DataFrame
-) -> list[Suggestion]:
-    """One suggestion per column, in column order.
-
-    A single-value field (and each address part) is suggested for at most one column, the most
-    confident one; a second email column becomes `additional_emails`. Unmatched columns get
-    `target_field=None` and confidence 0."""
-    index = _index(module.slug, module.field_slugs)
-    analyzed = [_analyze_header(str(c), index, frozenset()) for c in columns]
-    compacts = {_compact(h.tokens) for h in analyzed}
-    if len(compacts & _MAILCHIMP_SIGNATURE) >= 2:
-        analyzed = [_analyze_header(str(c), index, _MAILCHIMP_NOISE) for c in columns]
-    label_columns = {h.label_of: h.column for h in analyzed if h.label_of}
-    candidates: list[list[_Candidate]] = []
-    for header in analyzed:
-        profile = _profile(sample, header.column)
-        labels: list[str] = []
-        if header.google_kind and header.index is not None:
-            label_column = label_columns.get((header.google_kind, header.index))
-            if label_column is not None:
-                labels = list(_profile(sample, label_column).values)
-        candidates.append(_candidates(module, header, profile, labels))
-    _drop_secondary_addresses(candidates)
+def _assign(module: ModuleDef, candidates: list[list[_Candidate]]) -> dict[int, _Candidate]:
+    """Most confident columns choose first; a taken single-value slot sends a column to its
+    next candidate (for an email column: `additional_emails`)."""
     order = sorted(
-        range(len(columns)),
+        range(len(candidates)),
         key=lambda i: (-(candidates[i][0].confidence if candidates[i] else 0.0), i),
     )
     taken: set[str] = set()
@@ -1001,6 +1017,41 @@ def suggest_mapping(
                     taken.add(slot)
                 chosen[i] = candidate
                 break
+    return chosen
+
+
+def suggest_mapping(
+    module: ModuleDef, columns: list[str], sample: pd.DataFrame
+) -> list[Suggestion]:
+    """One suggestion per column, in column order.
+
+    Header evidence: the normalized header (and the header without qualifiers such as
+    "Business", "Home", "Mobile" or an index) against a synonym table per field (exact: 0.95,
+    ambiguous names lower, e.g. "Name" 0.7, "Title" 0.68); near misses and synonyms inside a
+    longer header score lower. Value evidence from the sample: the share of values that look
+    like emails, phones, URLs, LinkedIn URLs, domains, dates or postcodes raises a target that
+    expects them and lowers one that does not; a strong share suggests a target by itself (at
+    most 0.75). An empty column keeps 90% of its header evidence.
+
+    A single-value field and each address part go to at most one column, so any subset of the
+    suggestions is a valid mapping; a second email column becomes `additional_emails`. Only one
+    qualified address is kept (see `_drop_secondary_addresses`). Columns with no target get
+    `target_field=None` and confidence 0."""
+    index = _index(module.slug, module.field_slugs)
+    headers = [_analyze_header(str(c), index, frozenset()) for c in columns]
+    if len({_compact(h.tokens) for h in headers} & _MAILCHIMP_SIGNATURE) >= 2:
+        headers = [_analyze_header(str(c), index, _MAILCHIMP_NOISE) for c in columns]
+    label_columns = {h.label_of: columns[i] for i, h in enumerate(headers) if h.label_of}
+    candidates: list[list[_Candidate]] = []
+    for column, header in zip(columns, headers, strict=True):
+        labels: list[str] = []
+        if header.google_kind and header.index is not None:
+            label_column = label_columns.get((header.google_kind, header.index))
+            if label_column is not None:
+                labels = list(_profile(sample, label_column).values)
+        candidates.append(_candidates(module, header, _profile(sample, column), labels))
+    _drop_secondary_addresses(candidates)
+    chosen = _assign(module, candidates)
     suggestions = []
     for i, column in enumerate(columns):
         best = chosen.get(i)

@@ -20,11 +20,7 @@ def test_validation_schema_flags_invalid_values_per_row() -> None:
     frame = pd.DataFrame(
         {
             "email": ["ann@example.com", "not-an-email", None],
-            "phones": [
-                None,
-                [{"type": "Mobile", "number": "+14155550100"}],
-                [{"type": "Work", "number": "12"}],
-            ],
+            "phones": [None, "+14155550100\x1eMobile", "+14155550100\x1eWork\x1f12\x1eHome"],
             "source_created_at": ["2023-03-15T00:00:00+00:00", None, "15/15/2023"],
         }
     )
@@ -32,6 +28,7 @@ def test_validation_schema_flags_invalid_values_per_row() -> None:
     assert (1, "invalid email address") in failures
     assert (2, "not a possible phone number") in failures
     assert (2, "unparseable date") in failures
+    assert (1, "not a possible phone number") not in failures
     assert not any(index == 0 for index, _ in failures)
 
 
@@ -46,7 +43,8 @@ def test_validation_schema_accepts_clean_frame() -> None:
         {
             "email": ["ann@example.com"],
             "linkedin_url": ["https://www.linkedin.com/in/ann"],
-            "tags": [["vip", "2024"]],
+            "tags": ["vip\x1f2024"],
+            "additional_emails": ["a@example.com\x1fb@example.org"],
         }
     )
     assert len(ContactsSchema.validate(frame, lazy=True)) == 1

@@ -1,0 +1,118 @@
+"""Imports that die or race: a run terminated mid-write leaves nothing and a failed job; two
+concurrent imports into one org and module serialise and never duplicate records."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests.integration.test_import_write import contacts
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _csv(path: Path, rows: range, name: str) -> Path:
+    lines = ["Email,First Name"] + [f"user{i}@example.com,{name}{i}" for i in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _spawn(path: Path, *flags: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "--json",
+            "import",
+            str(path),
+            "--org",
+            "acme",
+            "--module",
+            "contacts",
+            *flags,
+        ],
+        cwd=REPO_ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_import_terminated_mid_write_leaves_nothing(
+    env_db: str, engine: sa.Engine, imp: Any, tmp_path: Path
+) -> None:
+    first = imp(_csv(tmp_path / "a.csv", range(200), "Old").read_text())
+    assert first["created_rows"] == 200
+    before = contacts(engine)
+    second = _csv(tmp_path / "b.csv", range(300), "New")
+    with engine.connect() as blocker:
+        blocker.execute(
+            sa.text("SELECT id FROM contacts WHERE email = 'user150@example.com' FOR UPDATE")
+        )
+        process = _spawn(second, "--duplicates", "update")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with engine.connect() as probe:
+                waiting = probe.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                        "AND query LIKE 'UPDATE contacts%'"
+                    )
+                ).scalar_one()
+            if waiting or process.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert waiting == 1, process.communicate()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+        blocker.rollback()
+    assert process.returncode != 0
+    assert "Traceback" not in err
+    assert contacts(engine) == before
+    with engine.connect() as conn:
+        status, reason = conn.execute(
+            sa.text("SELECT status, reason FROM import_jobs ORDER BY id DESC LIMIT 1")
+        ).one()
+        events = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM import_events e JOIN import_jobs j ON j.id = e.import_job_id "
+                "WHERE j.id <> :first"
+            ),
+            {"first": first["import_job_id"]},
+        ).scalar_one()
+    assert status == "failed" and "interrupt" in reason.lower()
+    assert events == 0
+
+
+def test_concurrent_imports_serialise_without_duplicates(
+    env_db: str, engine: sa.Engine, tmp_path: Path
+) -> None:
+    for strategy in ("skip", "update"):
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM contacts"))
+        one = _csv(tmp_path / f"one-{strategy}.csv", range(0, 3000), "One")
+        two = _csv(tmp_path / f"two-{strategy}.csv", range(1500, 4500), "Two")
+        processes = [_spawn(one, "--duplicates", strategy), _spawn(two, "--duplicates", strategy)]
+        results = []
+        for process in processes:
+            out, err = process.communicate(timeout=300)
+            assert process.returncode == 0, err
+            results.append(json.loads(out))
+        rows = contacts(engine)
+        assert len(rows) == 4500
+        assert len({r["email"] for r in rows}) == 4500
+        assert sum(r["created_rows"] for r in results) == 4500
+        matched = "skipped_rows" if strategy == "skip" else "updated_rows"
+        assert sum(r[matched] for r in results) == 1500
+        for result in results:
+            assert result["created_rows"] + result[matched] == 3000
