@@ -41,10 +41,14 @@ def _multi_check(pattern: str, message: str, phone: bool = False) -> pa.Check:
     """A check on every value of a MULTI_SEP-joined cell (the number part for phones)."""
 
     def check(series: pd.Series) -> pd.Series:
-        values = series.dropna().str.split(MULTI_SEP).explode()
+        present = series.dropna()
+        single = ~present.str.contains(MULTI_SEP, regex=False)
+        values = pd.concat([present[single], present[~single].str.split(MULTI_SEP).explode()])
         if phone:
-            values = values.str.split(PART_SEP).str[0]
-        ok = values.str.fullmatch(pattern).fillna(False).astype(bool)
+            values = values.str.split(PART_SEP, n=1, regex=False).str[0]
+        ok = values.str.fullmatch(pattern).astype("boolean").fillna(False).astype(bool)
+        if ok.index.is_unique:
+            return ok.reindex(series.index, fill_value=True)
         return ok.groupby(level=0).all().reindex(series.index, fill_value=True)
 
     return pa.Check(check, name=message, error=message)

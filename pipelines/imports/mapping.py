@@ -151,12 +151,18 @@ def _field_values(
 
 def _phones(column: pd.Series, value_type: str | None, options: ImportOptions) -> pd.Series:
     """Phones of one column as lists of `number PART_SEP type` strings."""
-    parts = norm.split_multi(column, ";")
-    exploded = parts.explode().dropna()
-    if exploded.empty:
+    cells = norm.blank_to_none(column)
+    present = cells.dropna()
+    if present.empty:
         return pd.Series(None, index=column.index, dtype=object)
-    phones = norm.normalize_phone(exploded, options.default_region, value_type)
-    encoded = phones.map(lambda p: f"{p['number']}{PART_SEP}{p['type']}")
+    if present.str.contains(";", regex=False).any():
+        present = norm.split_multi(present, ";").explode().dropna()
+    phones = norm.normalize_phone(present, options.default_region, value_type)
+    numbers = pd.Series([p["number"] for p in phones.values], index=phones.index, dtype=object)
+    types = pd.Series([p["type"] for p in phones.values], index=phones.index, dtype=object)
+    encoded = numbers + PART_SEP + types
+    if encoded.index.is_unique:
+        return encoded.map(lambda v: [v]).reindex(column.index)
     return encoded.groupby(level=0).agg(list).reindex(column.index)
 
 
@@ -193,12 +199,17 @@ def _static(
 
 
 def _json_objects(parts: pd.DataFrame) -> pd.Series:
-    """Each row's non-empty cells as a JSON object (None when all are empty)."""
-    records = parts.to_dict("records")
-    encoded = [
-        json.dumps({k: v for k, v in r.items() if v is not None}, ensure_ascii=False)
-        if any(v is not None for v in r.values())
-        else None
-        for r in records
-    ]
-    return pd.Series(encoded, index=parts.index, dtype=object)
+    """Each row's non-empty cells as a JSON object (None when all are empty), built with
+    vectorised string operations: values are JSON-encoded once per distinct value."""
+    result = pd.Series(None, index=parts.index, dtype=object)
+    for key in parts.columns:
+        column = parts[key]
+        present = column.notna()
+        if not present.any():
+            continue
+        distinct = column[present].unique()
+        encoded = dict(zip(distinct, (json.dumps(str(v), ensure_ascii=False) for v in distinct)))
+        piece = json.dumps(str(key)) + ": " + column[present].map(encoded)
+        joined = result[present].where(result[present].isna(), result[present] + ", ")
+        result[present] = joined.fillna("") + piece
+    return ("{" + result + "}").where(result.notna(), None)

@@ -16,6 +16,7 @@ from pipelines.imports.steps import ImportRun
 from pipelines.markdown import markdown_table
 from resources.postgres import PostgresResource
 from resources.storage import StorageResource
+from schemas.modules import get_module
 from schemas.options import parse_options
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
@@ -30,6 +31,7 @@ class ImportConfig(dg.Config):
     file_name: str = ""
     options: dict[str, Any] = {}
     import_job_id: int = 0
+    options_error: str = ""
 
 
 @contextmanager
@@ -63,14 +65,11 @@ def parse_file(
     uploads: StorageResource,
 ) -> ImportRun:
     engine = postgres.engine()
-    options = parse_options(config.options).model_dump(exclude_none=True)
     job_id = config.import_job_id or jobstore.create_job(
-        engine, config.org, config.module, options, file_name=config.file_name
+        engine, config.org, config.module, dict(config.options), file_name=config.file_name
     )
     with job_guard(context, engine, job_id):
         storage = uploads.storage()
-        work = steps.work_dir_for(job_id)
-        local = storage.local_copy(config.upload_key, work / "upload")
         name = config.file_name or Path(config.upload_key).name
         jobstore.start_job(
             engine,
@@ -81,6 +80,12 @@ def parse_file(
             upload_location=storage.location(config.upload_key),
         )
         context.instance.add_run_tags(context.run_id, {"contactflow/import_job_id": str(job_id)})
+        if config.options_error:
+            raise InputRejected(config.options_error)
+        options = parse_options(config.options).model_dump(exclude_none=True)
+        get_module(config.module)
+        work = steps.work_dir_for(job_id)
+        local = storage.local_copy(config.upload_key, work / "upload")
         run = steps.parse_step(
             ImportRun(job_id, config.org, config.module, options, str(local), name, str(work))
         )

@@ -31,12 +31,11 @@ class RejectsWriter:
 
     def write(self, raw: pd.DataFrame, errors: list[RowError]) -> None:
         """Write the rows of `raw` (indexed by row number) that `errors` name."""
-        for row, row_errors in sorted(group_by_row(errors).items()):
-            values = (
-                raw.loc[row, self.columns].tolist()
-                if row in raw.index
-                else [None] * len(self.columns)
-            )
+        grouped = sorted(group_by_row(errors).items())
+        wanted = [row for row, _ in grouped if row in raw.index]
+        cells = dict(zip(wanted, raw.loc[wanted, self.columns].itertuples(index=False)))
+        for row, row_errors in grouped:
+            values = list(cells.get(row, [None] * len(self.columns)))
             fields = "; ".join(dict.fromkeys(e.field for e in row_errors if e.field))
             messages = "; ".join(dict.fromkeys(e.error for e in row_errors))
             self._writer.writerow(

@@ -28,8 +28,7 @@ def create_stage(conn: sa.Connection, job_id: int, fields: list[str]) -> str:
         sa.text(
             f"CREATE UNLOGGED TABLE {table} (_row bigint PRIMARY KEY{', ' if fields else ''}"
             f"{columns}, _dup_of bigint, _action text, _target bigint, _error text, "
-            "_error_field text, _company_id bigint, _group_ids bigint[], _changed text[], "
-            "_new_id bigint)"
+            "_company_id bigint, _group_ids bigint[], _changed text[])"
         )
     )
     return table

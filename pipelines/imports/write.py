@@ -96,14 +96,13 @@ class Writer:
                      WHERE s._action = 'update' AND 'groups' = ANY(s._changed) {condition}
                      ON CONFLICT DO NOTHING""")
 
-    def apply_creates(self) -> int:
+    def apply_creates(self) -> None:
+        """One statement: number the new records, insert them, record their events and (for
+        contacts) their group links, from the staging table."""
         fields = self.r.record_fields()
         table = self.module.table
-        self.run(f"""UPDATE {self.table} SET _new_id =
-                       nextval(pg_get_serial_sequence('{table}', 'id'))
-                     WHERE _action = 'create'""")
         columns = ["id", "org", "import_job_id", *(f.column for f in fields)]
-        values = ["s._new_id", ":org", ":job", *(typed_value(f) for f in fields)]
+        values = ["s.new_id", ":org", ":job", *(typed_value(f) for f in fields)]
         if "attributes" in self.r.fields:
             columns.append("attributes")
             values.append("""coalesce(s."attributes"::jsonb, '{}'::jsonb)""")
@@ -112,19 +111,21 @@ class Writer:
             last = 's."last_name"' if "last_name" in self.r.fields else "NULL"
             columns.append("display_name")
             values.append(f"nullif(concat_ws(' ', {first}, {last}), '')")
-        result = self.run(
-            f"""INSERT INTO {table} ({", ".join(columns)})
-                SELECT {", ".join(values)} FROM {self.table} s
-                WHERE s._action = 'create' ORDER BY s._row"""
-        )
-        self.run(f"""INSERT INTO import_events (import_job_id, org, module, record_id, action)
-                     SELECT :job, :org, :module, _new_id, 'created' FROM {self.table}
-                     WHERE _action = 'create'""")
+        events = ("INSERT INTO import_events (import_job_id, org, module, record_id, action) "
+                  "SELECT :job, :org, :module, new_id, 'created' FROM s")
+        links = ""
         if self.module.slug == "contacts" and "groups" in self.r.fields:
-            self.run(f"""INSERT INTO contact_groups (contact_id, group_id, org)
-                         SELECT s._new_id, g, :org FROM {self.table} s, unnest(s._group_ids) g
-                         WHERE s._action = 'create' ON CONFLICT DO NOTHING""")
-        return int(result.rowcount or 0)
+            links = (", links AS (INSERT INTO contact_groups (contact_id, group_id, org) "
+                     "SELECT s.new_id, g, :org FROM s, unnest(s._group_ids) g "
+                     "ON CONFLICT DO NOTHING)")
+        self.run(
+            f"""WITH s AS MATERIALIZED (
+                    SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS new_id, st.*
+                    FROM {self.table} st WHERE st._action = 'create' ORDER BY st._row),
+                ins AS (INSERT INTO {table} ({", ".join(columns)})
+                        SELECT {", ".join(values)} FROM s){links}
+                {events}"""
+        )
 
     def apply_deletes(self, overwrite: bool) -> int:
         """`delete`: the matched records; `overwrite`: every other record of the org."""
