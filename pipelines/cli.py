@@ -94,7 +94,7 @@ def import_(args: argparse.Namespace) -> dict[str, Any]:
 
     base = service.read_options_file(Path(args.mapping)) if args.mapping else {}
     options = service.build_options(base, _import_flags(args))
-    return import_now(Path(args.file), args.org, args.module, options)
+    return import_now(Path(args.file), args.org, args.module, options, launch=args.launch)
 
 
 @command("jobs")
@@ -214,6 +214,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--create-missing-references", action="store_true")
     p.add_argument("--set", action="append", metavar="FIELD=VALUE")
     p.add_argument("--validate-only", action="store_true")
+    p.add_argument(
+        "--launch",
+        action="store_true",
+        help="queue the run for the Dagster daemon and return at once",
+    )
     p.add_argument("--source")
     p.add_argument("--option", action="append", metavar="KEY=VALUE")
     _add_json_flag(p)

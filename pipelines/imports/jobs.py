@@ -18,6 +18,7 @@ from pipelines.imports.ops import (
 from schemas.modules import get_module
 from schemas.options import ImportOptions
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 IMPORT_PARTITIONS = dg.DynamicPartitionsDefinition(name="import_files")
 IMPORT_TARGET_TAG = "contactflow/import-target"
 QUIET_LOGGERS = {"console": {"config": {"log_level": "CRITICAL"}}}
@@ -105,9 +106,12 @@ def failure_reason(result: dg.ExecuteInProcessResult) -> str:
     return f"run {result.run_id} failed; see the Dagster UI"
 
 
-def import_now(path: Path, org: str, module_slug: str, options: ImportOptions) -> dict[str, Any]:
-    """What `contactflow import` does: record the job, keep a copy of the upload, run
-    `import_file` in this process on the configured instance, and return SPEC §8's result."""
+def import_now(
+    path: Path, org: str, module_slug: str, options: ImportOptions, launch: bool = False
+) -> dict[str, Any]:
+    """What `contactflow import` does: record the job, keep a copy of the upload, then run
+    `import_file` in this process on the configured instance and return SPEC §8's result, or
+    with `launch` queue the run for the daemon and return at once."""
     from pipelines.imports import jobstore, service
     from pipelines.instance import get_instance
     from resources.postgres import migrated_engine
@@ -126,10 +130,60 @@ def import_now(path: Path, org: str, module_slug: str, options: ImportOptions) -
     key = f"_cli/{org}/{module.slug}/{job_id}/{file_name}"
     StorageResource(kind="uploads").storage().put_file(path, key)
     run_config = import_run_config(org, module.slug, key, file_name, option_values, job_id)
-    run_config["loggers"] = QUIET_LOGGERS
     partition = partition_key_for(org, module.slug, file_name, service.file_digest(path))
-    result = execute_import(get_instance(), partition, run_config, org, module.slug)
+    instance = get_instance()
+    if launch:
+        run_id = submit_import(instance, partition, run_config, org, module.slug)
+        jobstore.update_job(engine, job_id, run_id=run_id, partition_key=partition)
+        return {"import_job_id": job_id, "run_id": run_id, "status": "queued"}
+    run_config["loggers"] = QUIET_LOGGERS
+    result = execute_import(instance, partition, run_config, org, module.slug)
     job = jobstore.get_job(engine, job_id)
     if job["status"] != "completed":
         raise JobFailed(job["reason"] or failure_reason(result))
     return service.import_result(job, result.output_for_node("write_records"))
+
+
+def submit_import(
+    instance: dg.DagsterInstance,
+    partition_key: str,
+    run_config: dict[str, Any],
+    org: str,
+    module: str,
+) -> str:
+    """Queue an `import_file` run on the instance (the daemon starts it, under the queue's
+    per org/module limit) through `dagster job launch`; returns the run id."""
+    import json
+    import subprocess
+    import sys
+    import uuid
+
+    instance.add_dynamic_partitions(IMPORT_PARTITIONS.name or "", [partition_key])
+    run_id = str(uuid.uuid4())
+    tags = {IMPORT_TARGET_TAG: f"{org}/{module}", "dagster/partition": partition_key}
+    dagster = Path(sys.executable).with_name("dagster")
+    result = subprocess.run(
+        [
+            str(dagster),
+            "job",
+            "launch",
+            "-w",
+            str(REPO_ROOT / "workspace.yaml"),
+            "-j",
+            "import_file",
+            "--config-json",
+            json.dumps(run_config),
+            "--tags",
+            json.dumps(tags),
+            "--run-id",
+            run_id,
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()[-1:]
+        raise JobFailed(f"Could not queue the import run: {' '.join(detail)}")
+    return run_id
