@@ -162,6 +162,7 @@ def write_records(
             "import_job_id": run.job_id,
             "errors_file": str(summary["errors_file"]),
             "validate_only": run.opts.validate_only,
+            "write_phases_seconds": summary["phases"],
         }
     )
     if not run.opts.validate_only:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,73 +158,85 @@ def validate_step(run: ImportRun, engine: sa.Engine) -> ImportRun:
 
 def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str, Any]:
     """Resolve and write in one transaction under the org/module lock; with `validate_only`
-    compute the same counts, write the plan file and roll back."""
+    compute the same counts, write the plan file and roll back. The summary includes how long
+    each phase took (`phases`), shown in the UI."""
     opts = run.opts
-    module = run.module
+    phase = Phases()
     with engine.connect() as conn, conn.begin() as transaction, terminate_on_interrupt(conn):
-        resolver = Resolver(conn, run.job_id, run.org, module, run.fields, opts)
+        resolver = Resolver(conn, run.job_id, run.org, run.module, run.fields, opts)
         writer = Writer(resolver)
-        writer.lock()
-        references = resolver.resolve_references()
-        keys = stage.usable_keys(module, opts.match_keys(module), run.fields)
-        resolver.match(keys)
-        resolver.plan_actions()
-        actions = resolver.counts()
-        _reject_staged_rows(run, conn)
-        counts = _counts(run, actions)
-        _check_error_budget(run, counts)
-        if not opts.create_missing_references:
-            created_refs = {"companies": 0, "groups": 0}
-        elif opts.validate_only:
-            created_refs = references.counts()
-        else:
-            created_refs = writer.create_references(references)
+        with phase("lock"):
+            writer.lock()
+        with phase("resolve"):
+            references = resolver.resolve_references()
+            resolver.match(stage.usable_keys(run.module, opts.match_keys(run.module), run.fields))
+            resolver.plan_actions()
+            _reject_staged_rows(run, conn)
+            counts = _counts(run, resolver.counts())
+            _check_error_budget(run, counts)
+        with phase("write"):
+            created_refs = _apply(run, conn, writer, references, counts)
         warnings = [] if opts.create_missing_references else references.warnings()
-        if not opts.validate_only:
-            if opts.action == "delete":
-                counts["deleted_rows"] = writer.apply_deletes(overwrite=False)
-            else:
-                writer.apply_updates()
-                writer.apply_creates()
-                if opts.action == "overwrite":
-                    counts["deleted_rows"] = writer.apply_deletes(overwrite=True)
-        elif opts.action == "overwrite":
-            counts["deleted_rows"] = _count_overwrite_deletes(conn, run)
-        plan_file = _write_plan(run, conn, exports) if opts.validate_only else None
-        errors_file = _publish_rejects(run, exports)
-        summary = {
-            **counts,
+        with phase("report"):
+            plan_file = _write_plan(run, conn, exports) if opts.validate_only else None
+            errors_file = _publish_rejects(run, exports)
+        outcome = {
+            "errors_file": errors_file,
             "created_references": created_refs,
             "reference_warnings": warnings,
-            "errors_file": errors_file,
-            "plan_file": plan_file,
         }
         if opts.validate_only:
             transaction.rollback()
-            jobstore.complete_job(
-                engine,
-                run.job_id,
-                counts,
-                errors_file=errors_file,
-                plan_file=plan_file,
-                created_references=created_refs,
-                reference_warnings=warnings,
-            )
+            jobstore.complete_job(engine, run.job_id, counts, plan_file=plan_file, **outcome)
         else:
             stage.drop_stage(conn, run.job_id)
-            jobstore.complete_job(
-                conn,
-                run.job_id,
-                counts,
-                errors_file=errors_file,
-                created_references=created_refs,
-                reference_warnings=warnings,
-            )
-            transaction.commit()
+            jobstore.complete_job(conn, run.job_id, counts, **outcome)
+            with phase("commit"):
+                transaction.commit()
     if opts.validate_only:
         with engine.begin() as conn:
             stage.drop_stage(conn, run.job_id)
-    return summary
+    return {**counts, **outcome, "plan_file": plan_file, "phases": phase.seconds}
+
+
+def _apply(
+    run: ImportRun, conn: sa.Connection, writer: Writer, references: Any, counts: dict[str, int]
+) -> dict[str, int]:
+    """The writes of a real run (deleted_rows lands in `counts`); `validate_only` only counts
+    what would be created or deleted. Returns the references created (or to be created)."""
+    opts = run.opts
+    if not opts.create_missing_references:
+        created = {"companies": 0, "groups": 0}
+    elif opts.validate_only:
+        created = references.counts()
+    else:
+        created = writer.create_references(references)
+    if opts.validate_only:
+        if opts.action == "overwrite":
+            counts["deleted_rows"] = _count_overwrite_deletes(conn, run)
+    elif opts.action == "delete":
+        counts["deleted_rows"] = writer.apply_deletes(overwrite=False)
+    else:
+        writer.apply_updates()
+        writer.apply_creates()
+        if opts.action == "overwrite":
+            counts["deleted_rows"] = writer.apply_deletes(overwrite=True)
+    return created
+
+
+class Phases:
+    """Wall-clock seconds per named phase."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - started, 3)
 
 
 def finish(run: ImportRun) -> None:
