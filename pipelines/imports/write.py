@@ -111,13 +111,17 @@ class Writer:
             last = 's."last_name"' if "last_name" in self.r.fields else "NULL"
             columns.append("display_name")
             values.append(f"nullif(concat_ws(' ', {first}, {last}), '')")
-        events = ("INSERT INTO import_events (import_job_id, org, module, record_id, action) "
-                  "SELECT :job, :org, :module, new_id, 'created' FROM s")
+        events = (
+            "INSERT INTO import_events (import_job_id, org, module, record_id, action) "
+            "SELECT :job, :org, :module, new_id, 'created' FROM s"
+        )
         links = ""
         if self.module.slug == "contacts" and "groups" in self.r.fields:
-            links = (", links AS (INSERT INTO contact_groups (contact_id, group_id, org) "
-                     "SELECT s.new_id, g, :org FROM s, unnest(s._group_ids) g "
-                     "ON CONFLICT DO NOTHING)")
+            links = (
+                ", links AS (INSERT INTO contact_groups (contact_id, group_id, org) "
+                "SELECT s.new_id, g, :org FROM s, unnest(s._group_ids) g "
+                "ON CONFLICT DO NOTHING)"
+            )
         self.run(
             f"""WITH s AS MATERIALIZED (
                     SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS new_id, st.*
