@@ -125,7 +125,9 @@ def _field_values(
         )
         return _json_objects(parts)
     if f.data_type is DataType.PHONE:
-        return _join_multi([_phones(c, e.value_type, options) for c, e in zip(columns, entries)])
+        return _combine_joined(
+            [_phones(c, e.value_type, options) for c, e in zip(columns, entries)]
+        )
     if f.multi:
         seps = options.multi_value_separator
         lists = []
@@ -150,7 +152,7 @@ def _field_values(
 
 
 def _phones(column: pd.Series, value_type: str | None, options: ImportOptions) -> pd.Series:
-    """Phones of one column as lists of `number PART_SEP type` strings."""
+    """Phones of one column as `number PART_SEP type` strings joined by MULTI_SEP."""
     cells = norm.blank_to_none(column)
     present = cells.dropna()
     if present.empty:
@@ -161,9 +163,27 @@ def _phones(column: pd.Series, value_type: str | None, options: ImportOptions) -
     numbers = pd.Series([p["number"] for p in phones.values], index=phones.index, dtype=object)
     types = pd.Series([p["type"] for p in phones.values], index=phones.index, dtype=object)
     encoded = numbers + PART_SEP + types
-    if encoded.index.is_unique:
-        return encoded.map(lambda v: [v]).reindex(column.index)
-    return encoded.groupby(level=0).agg(list).reindex(column.index)
+    if not encoded.index.is_unique:
+        encoded = encoded.groupby(level=0).agg(MULTI_SEP.join)
+    return encoded.reindex(column.index)
+
+
+def _combine_joined(columns: list[pd.Series]) -> pd.Series:
+    """Row-wise union of MULTI_SEP-joined cells; a phone number seen in an earlier column is
+    not repeated (the first column's type wins)."""
+    result = columns[0]
+    for column in columns[1:]:
+        both = result.notna() & column.notna()
+        result = result.where(result.notna(), column)
+        if both.any():
+            result[both] = [_union(a, b) for a, b in zip(result[both], column[both])]
+    return result
+
+
+def _union(first: str, second: str) -> str:
+    seen = {item.split(PART_SEP)[0] for item in first.split(MULTI_SEP)}
+    extra = [item for item in second.split(MULTI_SEP) if item.split(PART_SEP)[0] not in seen]
+    return MULTI_SEP.join([first, *extra]) if extra else first
 
 
 def _per_element(lists: pd.Series, func: Any) -> pd.Series:
