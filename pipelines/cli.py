@@ -12,6 +12,7 @@ import logging
 import os
 import signal
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,15 @@ def rollback(args: argparse.Namespace) -> dict[str, Any]:
     return dict(result.output_for_node("rollback_records"))
 
 
+@command("export")
+def export(args: argparse.Namespace) -> dict[str, Any]:
+    from pipelines.exports.flags import options_from_args
+    from pipelines.exports.jobs import export_now
+
+    output = Path(args.output) if args.output else None
+    return export_now(args.org, args.module, options_from_args(args), output)
+
+
 @command("demo")
 def demo(args: argparse.Namespace) -> dict[str, Any]:
     from pipelines.demo import run_demo
@@ -239,6 +249,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("job", help="show one import job")
     p.add_argument("id", type=int)
     _add_json_flag(p)
+
+    p = sub.add_parser("export", help="export records (runs the export_records job)")
+    p.add_argument("--org", required=True)
+    p.add_argument("--module", required=True)
+    p.add_argument("--format", required=True, choices=["csv", "xlsx", "pdf"])
+    p.add_argument("--columns", metavar="a,b", help="fields in order (default: display fields)")
+    p.add_argument("--label", action="append", metavar="FIELD=LABEL")
+    p.add_argument("--group", help="a group name or id")
+    p.add_argument("--search", metavar="TEXT", help="words found in names, emails or company")
+    p.add_argument("--ids", metavar="1,2,3")
+    p.add_argument("--where", action="append", metavar="FIELD=VALUE", help="repeats are AND")
+    p.add_argument("--sort", metavar="FIELD:asc|desc")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--date-format", metavar="STRFTIME")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE")
+    p.add_argument("--output", metavar="PATH", help="also copy the file here (file or folder)")
+    _add_json_flag(p)
     return parser
 
 
@@ -273,6 +300,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    warnings.filterwarnings("ignore", message=r".*is currently in beta")
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"

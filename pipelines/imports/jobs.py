@@ -26,6 +26,9 @@ QUIET_LOGGERS = {"console": {"config": {"log_level": "CRITICAL"}}}
 
 @dg.job(
     partitions_def=IMPORT_PARTITIONS,
+    # The ops form a chain, so separate step processes buy nothing and cost one interpreter
+    # start (and import of the code location) per step: every step runs in the run worker.
+    executor_def=dg.in_process_executor,
     description="Parse, map, validate, resolve and write one uploaded file.",
 )
 def import_file() -> None:

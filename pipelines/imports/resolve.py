@@ -128,15 +128,20 @@ class Resolver:
             return plan
         if "company" in self.fields:
             self.run(
-                f"""UPDATE {self.table} s SET _company_id = r.id FROM (
-                    SELECT k.key, coalesce(
-                      (SELECT c.id FROM companies c WHERE c.org = :org AND c.domain = k.key
-                       ORDER BY c.id LIMIT 1),
-                      (SELECT c.id FROM companies c WHERE c.org = :org AND lower(c.name) = k.key
-                       ORDER BY c.id LIMIT 1)) AS id
-                    FROM (SELECT DISTINCT lower(company) AS key FROM {self.table}
-                          WHERE company IS NOT NULL) k) r
-                WHERE lower(s.company) = r.key AND r.id IS NOT NULL"""
+                f"""WITH k AS MATERIALIZED (
+                      SELECT DISTINCT lower(company) AS key FROM {self.table}
+                      WHERE company IS NOT NULL),
+                    r AS MATERIALIZED (
+                      SELECT k.key, coalesce(
+                        (SELECT c.id FROM companies c WHERE c.org = :org AND c.domain = k.key
+                         ORDER BY c.id LIMIT 1),
+                        (SELECT c.id FROM companies c
+                         WHERE c.org = :org AND lower(c.name) = k.key
+                         ORDER BY c.id LIMIT 1)) AS id
+                      FROM k)
+                UPDATE {self.table} s SET _company_id = r.id FROM r
+                WHERE lower(s.company) = r.key AND r.id IS NOT NULL
+                  AND s._company_id IS DISTINCT FROM r.id"""
             )
             plan.missing["company"] = self._missing(
                 f"SELECT min(company) FROM {self.table} WHERE company IS NOT NULL AND "

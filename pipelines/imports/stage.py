@@ -91,10 +91,12 @@ def key_condition(
 def mark_in_file_duplicates(
     conn: sa.Connection, job_id: int, module: ModuleDef, keys: list[list[str]]
 ) -> int:
-    """Rows sharing a match key with an earlier row get `_dup_of` = the first such row."""
+    """Rows sharing a match key with an earlier row get `_dup_of` = the first such row. The
+    staging table is analyzed first: every later statement plans better with its statistics."""
+    table = stage_table(job_id)
+    conn.execute(sa.text(f"ANALYZE {table}"))
     if not keys:
         return 0
-    table = stage_table(job_id)
     firsts = []
     for key in keys:
         exprs = ", ".join(key_expr(module, f, "s", stage=True, by_id=False) for f in key)

@@ -1,0 +1,118 @@
+"""The `export_records` job, and running it in this process for `contactflow export`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import dagster as dg
+
+from pipelines.errors import InputRejected, JobFailed
+from pipelines.exports.ops import publish_export, render_export
+
+EXPORT_NAME_TAG = "contactflow/export-name"
+QUIET_LOGGERS = {"console": {"config": {"log_level": "CRITICAL"}}}
+RESULT_KEYS = (
+    "export_job_id",
+    "status",
+    "row_count",
+    "file",
+    "manifest_file",
+    "size_bytes",
+    "content_type",
+    "expires_at",
+    "download_url",
+)
+
+
+@dg.job(description="Query one org's records in one snapshot and write CSV, XLSX or PDF.")
+def export_records() -> None:
+    publish_export(render_export())
+
+
+def export_run_config(
+    org: str,
+    module: str,
+    options: dict[str, Any],
+    name: str = "",
+    destination: str = "",
+    export_job_id: int = 0,
+) -> dict[str, Any]:
+    config = {
+        "org": org,
+        "module": module,
+        "options": options,
+        "name": name,
+        "destination": destination,
+        "export_job_id": export_job_id,
+    }
+    return {"ops": {"render_export": {"config": config}}}
+
+
+def export_now(
+    org: str, module: str, options: dict[str, Any], output: Path | None = None
+) -> dict[str, Any]:
+    """What `contactflow export` does: check the options, record the job, run
+    `export_records` in this process on the configured instance, copy the file to `output`
+    when given, and return SPEC §8's result."""
+    from pipelines.exports import jobstore, steps
+    from pipelines.imports.jobs import failure_reason
+    from pipelines.instance import get_instance
+    from resources.postgres import migrated_engine
+
+    opts = steps.prepare(org, module, options)
+    target = _output_path(output) if output else None
+    values = opts.model_dump(mode="json", exclude_defaults=True)
+    engine = migrated_engine()
+    job_id = jobstore.create_job(engine, org, module, opts.format, values, status="queued")
+    run_config = export_run_config(org, module, values, export_job_id=job_id)
+    run_config["loggers"] = QUIET_LOGGERS
+    result = execute_export(get_instance(), run_config)
+    job = jobstore.get_job(engine, job_id)
+    if job["status"] != "completed":
+        raise JobFailed(job["reason"] or failure_reason(result))
+    summary = result.output_for_node("publish_export")
+    if target is not None:
+        summary = {**summary, **_copy_out(summary, target)}
+    return {key: summary.get(key) for key in RESULT_KEYS}
+
+
+def execute_export(
+    instance: dg.DagsterInstance, run_config: dict[str, Any], tags: dict[str, str] | None = None
+) -> dg.ExecuteInProcessResult:
+    """Run `export_records` in this process on `instance`, so the run shows in the UI."""
+    from pipelines.definitions import defs
+
+    return defs.get_job_def("export_records").execute_in_process(
+        run_config=run_config, instance=instance, tags=tags, raise_on_error=False
+    )
+
+
+def _output_path(output: Path) -> Path:
+    """`--output`: an existing folder to write into (the stored name is kept), or a file."""
+    if output.is_dir():
+        return output
+    if not output.parent.is_dir():
+        raise InputRejected(f"--output folder {output.parent} does not exist.")
+    return output
+
+
+def _copy_out(summary: dict[str, Any], target: Path) -> dict[str, Any]:
+    """Copy the stored file and its manifest to the local `target`; the result then names
+    the local copies."""
+    from resources.storage import storage_for_url
+
+    location = str(summary["file"])
+    folder, _, quoted = location.rpartition("/")
+    name = unquote(quoted)
+    path = target / name if target.is_dir() else target
+    storage = storage_for_url(unquote(folder) if folder.startswith("s3://") else folder)
+    storage.get_file(name, path)
+    manifest_path = path.with_name(f"{path.name}.manifest.json")
+    storage.get_file(f"{name}.manifest.json", manifest_path)
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    manifest["file"] = path.name
+    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
+    return {"file": str(path.resolve()), "manifest_file": str(manifest_path.resolve())}

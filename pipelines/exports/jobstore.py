@@ -1,0 +1,93 @@
+"""The `export_jobs` table: create an export job, move it through its statuses, read it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from pipelines.errors import JobFailed
+from schemas.tables import export_jobs
+
+TERMINAL = ("completed", "failed", "expired")
+
+
+def create_job(
+    engine: sa.Engine,
+    org: str,
+    module: str,
+    export_format: str,
+    options: dict[str, Any],
+    name: str | None = None,
+    status: str = "pending",
+    run_id: str | None = None,
+) -> int:
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                export_jobs.insert()
+                .values(
+                    org=org,
+                    module=module,
+                    format=export_format,
+                    options=options,
+                    name=name or None,
+                    status=status,
+                    run_id=run_id,
+                )
+                .returning(export_jobs.c.id)
+            ).scalar_one()
+        )
+
+
+def job_for_run(
+    engine: sa.Engine,
+    run_id: str,
+    org: str,
+    module: str,
+    export_format: str,
+    options: dict[str, Any],
+    name: str | None = None,
+) -> int:
+    """The export job of a Dagster run (a retried op reuses it), created on first call."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            sa.select(export_jobs.c.id).where(export_jobs.c.run_id == run_id)
+        ).scalar()
+    if found is not None:
+        return int(found)
+    return create_job(engine, org, module, export_format, options, name, "queued", run_id)
+
+
+def update_job(engine: sa.Engine, job_id: int, **values: Any) -> None:
+    with engine.begin() as conn:
+        conn.execute(export_jobs.update().where(export_jobs.c.id == job_id).values(**values))
+
+
+def start_job(engine: sa.Engine, job_id: int, run_id: str) -> None:
+    update_job(engine, job_id, status="processing", run_id=run_id, reason=None)
+
+
+def complete_job(engine: sa.Engine, job_id: int, **values: Any) -> None:
+    update_job(engine, job_id, status="completed", completed_at=datetime.now(UTC), **values)
+
+
+def fail_job(engine: sa.Engine, job_id: int, reason: str) -> None:
+    """Mark a job failed unless it already ended (a late failure must not undo a success)."""
+    with engine.begin() as conn:
+        conn.execute(
+            export_jobs.update()
+            .where(export_jobs.c.id == job_id, export_jobs.c.status.notin_(TERMINAL))
+            .values(status="failed", reason=reason[:2000], completed_at=datetime.now(UTC))
+        )
+
+
+def get_job(engine: sa.Engine, job_id: int) -> dict[str, Any]:
+    with engine.connect() as conn:
+        job = conn.execute(sa.select(export_jobs).where(export_jobs.c.id == job_id)).mappings()
+        row = job.first()
+    if row is None:
+        raise JobFailed(f"No export job {job_id}.")
+    return json.loads(json.dumps(dict(row), default=lambda v: v.isoformat()))

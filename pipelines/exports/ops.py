@@ -1,0 +1,134 @@
+"""Dagster ops of the `export_records` job: thin wrappers that call the plain steps, keep the
+export job row honest on failure, and emit metadata for the UI."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import psycopg
+from botocore.exceptions import BotoCoreError
+from sqlalchemy.exc import DBAPIError
+
+from pipelines.errors import InputRejected, JobFailed, TransientError
+from pipelines.exports import jobstore, steps
+from pipelines.exports.steps import ExportRun
+from pipelines.markdown import markdown_table
+from resources.postgres import PostgresResource
+from resources.storage import StorageResource, storage_for_url
+
+RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
+TRANSIENT = (DBAPIError, psycopg.OperationalError, TransientError, BotoCoreError, OSError)
+
+
+class ExportConfig(dg.Config):
+    """One export of one org's records. `name` labels recurring exports; `destination`, a
+    storage URL (`s3://bucket/prefix` or a folder), replaces EXPORTS_URL for this export."""
+
+    org: str
+    module: str
+    options: dict[str, Any] = {}
+    name: str = ""
+    destination: str = ""
+    export_job_id: int = 0
+
+
+@contextmanager
+def export_guard(context: dg.OpExecutionContext, engine: Any, job_id: int) -> Iterator[None]:
+    """Bad input and bugs fail the run without retry; a transient error is retried while
+    retries are left; whatever ends the run marks the export job failed with the reason."""
+    try:
+        yield
+    except (InputRejected, JobFailed) as exc:
+        _fail(engine, job_id, str(exc))
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+    except TRANSIENT as exc:
+        if context.retry_number >= RETRY.max_retries:
+            _fail(engine, job_id, f"{type(exc).__name__}: {exc}")
+        raise
+    except Exception as exc:
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+        _fail(engine, job_id, reason)
+        raise dg.Failure(description=reason, allow_retries=False) from exc
+    except BaseException:
+        _fail(engine, job_id, "interrupted: the run was stopped before it finished")
+        raise
+
+
+def _fail(engine: Any, job_id: int, reason: str) -> None:
+    jobstore.fail_job(engine, job_id, reason)
+    steps.discard(job_id)
+
+
+@dg.op(retry_policy=RETRY)
+def render_export(
+    context: dg.OpExecutionContext, config: ExportConfig, postgres: PostgresResource
+) -> ExportRun:
+    engine = postgres.engine()
+    export_format = str(config.options.get("format", "csv"))
+    job_id = config.export_job_id or jobstore.job_for_run(
+        engine,
+        context.run_id,
+        config.org,
+        config.module,
+        export_format,
+        config.options,
+        config.name,
+    )
+    with export_guard(context, engine, job_id):
+        jobstore.start_job(engine, job_id, context.run_id)
+        context.instance.add_run_tags(context.run_id, {"contactflow/export_job_id": str(job_id)})
+        run = steps.render_step(
+            engine,
+            ExportRun(
+                job_id, config.org, config.module, config.options, config.name, config.destination
+            ),
+        )
+    context.add_output_metadata(
+        {
+            "export_job_id": job_id,
+            "org": run.org,
+            "module": run.module_slug,
+            "row_count": run.row_count,
+            "columns": ", ".join(run.columns),
+            "snapshot_at": run.snapshot_at,
+            "preview": dg.MetadataValue.md(_preview(run)),
+        }
+    )
+    return run
+
+
+@dg.op(retry_policy=RETRY)
+def publish_export(
+    context: dg.OpExecutionContext,
+    run: ExportRun,
+    postgres: PostgresResource,
+    exports: StorageResource,
+) -> dict[str, Any]:
+    engine = postgres.engine()
+    with export_guard(context, engine, run.job_id):
+        storage = storage_for_url(run.destination) if run.destination else exports.storage()
+        result = steps.publish_step(engine, storage, run)
+    context.add_output_metadata(
+        {
+            "export_job_id": run.job_id,
+            "row_count": run.row_count,
+            "file": result["file"],
+            "manifest_file": result["manifest_file"],
+            "size_bytes": result["size_bytes"],
+            "content_type": result["content_type"],
+            "sha256": result["sha256"],
+            "expires_at": result["expires_at"],
+            "download_url": dg.MetadataValue.url(result["download_url"]),
+        }
+    )
+    return result
+
+
+def _preview(run: ExportRun) -> str:
+    if not run.preview:
+        return "(no rows)"
+    frame = pd.DataFrame([row[: len(run.labels)] for row in run.preview], columns=run.labels)
+    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+    return markdown_table(frame)
