@@ -43,6 +43,15 @@ def create_job(
         )
 
 
+def job_id_for_run(engine: sa.Engine, run_id: str) -> int | None:
+    """The import job a Dagster run already created (a retried op must not create another)."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            sa.select(import_jobs.c.id).where(import_jobs.c.run_id == run_id)
+        ).scalar()
+    return int(found) if found is not None else None
+
+
 def update_job(engine: sa.Engine | sa.Connection, job_id: int, **values: Any) -> None:
     statement = import_jobs.update().where(import_jobs.c.id == job_id).values(**values)
     if isinstance(engine, sa.Connection):

@@ -65,8 +65,17 @@ def parse_file(
     uploads: StorageResource,
 ) -> ImportRun:
     engine = postgres.engine()
-    job_id = config.import_job_id or jobstore.create_job(
-        engine, config.org, config.module, dict(config.options), file_name=config.file_name
+    job_id = (
+        config.import_job_id
+        or jobstore.job_id_for_run(engine, context.run_id)
+        or jobstore.create_job(
+            engine,
+            config.org,
+            config.module,
+            dict(config.options),
+            file_name=config.file_name,
+            run_id=context.run_id,
+        )
     )
     with job_guard(context, engine, job_id):
         storage = uploads.storage()
