@@ -169,13 +169,18 @@ def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str,
             writer.lock()
         with phase("resolve"):
             references = resolver.resolve_references()
+            created_refs = (
+                writer.create_references(references)
+                if opts.create_missing_references
+                else {"companies": 0, "groups": 0}
+            )
             resolver.match(stage.usable_keys(run.module, opts.match_keys(run.module), run.fields))
             resolver.plan_actions()
             _reject_staged_rows(run, conn)
             counts = _counts(run, resolver.counts())
             _check_error_budget(run, counts)
         with phase("write"):
-            created_refs = _apply(run, conn, writer, references, counts)
+            _apply(run, conn, writer, counts)
         warnings = [] if opts.create_missing_references else references.warnings()
         with phase("report"):
             plan_file = _write_plan(run, conn, exports) if opts.validate_only else None
@@ -199,18 +204,11 @@ def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str,
     return {**counts, **outcome, "plan_file": plan_file, "phases": phase.seconds}
 
 
-def _apply(
-    run: ImportRun, conn: sa.Connection, writer: Writer, references: Any, counts: dict[str, int]
-) -> dict[str, int]:
-    """The writes of a real run (deleted_rows lands in `counts`); `validate_only` only counts
-    what would be created or deleted. Returns the references created (or to be created)."""
+def _apply(run: ImportRun, conn: sa.Connection, writer: Writer, counts: dict[str, int]) -> None:
+    """The record writes of a real run (`deleted_rows` lands in `counts`); `validate_only`
+    only counts what `overwrite` would delete. References were created before planning (in
+    the same transaction, so `validate_only` rolls them back), so updates link them too."""
     opts = run.opts
-    if not opts.create_missing_references:
-        created = {"companies": 0, "groups": 0}
-    elif opts.validate_only:
-        created = references.counts()
-    else:
-        created = writer.create_references(references)
     if opts.validate_only:
         if opts.action == "overwrite":
             counts["deleted_rows"] = _count_overwrite_deletes(conn, run)
@@ -221,7 +219,6 @@ def _apply(
         writer.apply_creates()
         if opts.action == "overwrite":
             counts["deleted_rows"] = writer.apply_deletes(overwrite=True)
-    return created
 
 
 class Phases:

@@ -210,3 +210,27 @@ def test_import_mapping_without_identity_is_rejected(imp: Any, engine: sa.Engine
     message = imp("First Name,Last Name\nAnn,Lee\n", expect=2)
     assert "email" in message and "map at least one" in message
     assert message.count("\n") == 1
+
+
+def test_import_update_links_references_created_by_the_same_import(
+    imp: Any, engine: sa.Engine
+) -> None:
+    imp("Email,First Name\nann@example.com,Ann\n")
+    text = "Email,Company,Groups\nann@example.com,Initech,VIP\n"
+    flags = ("--duplicates", "update", "--create-missing-references")
+    planned = imp(text, *flags, "--validate-only")
+    result = imp(text, *flags)
+    assert (planned["updated_rows"], result["updated_rows"]) == (1, 1)
+    assert (
+        planned["created_references"]
+        == result["created_references"]
+        == {"companies": 1, "groups": 1}
+    )
+    with engine.connect() as conn:
+        company, group = conn.execute(
+            sa.text(
+                "SELECT co.name, g.name FROM contacts c JOIN companies co ON co.id = c.company_id "
+                "JOIN contact_groups cg ON cg.contact_id = c.id JOIN groups g ON g.id = cg.group_id"
+            )
+        ).one()
+    assert (company, group) == ("Initech", "VIP")
