@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pipelines.errors import InputRejected
 from schemas.modules import ADDRESS_PARTS, DataType, FieldDef, ModuleDef
+from schemas.options import options_rejected
 
 ExportFormat = Literal["csv", "xlsx", "pdf"]
 ColumnKind = Literal["text", "integer", "datetime"]
@@ -268,11 +269,7 @@ def parse_export_options(raw: dict[str, Any]) -> ExportOptions:
     try:
         return ExportOptions.model_validate(values)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"]) or "options"
-            problems.append(f"{where}: {error['msg']}")
-        raise InputRejected("Invalid export options: " + "; ".join(problems) + ".") from None
+        raise options_rejected(exc, "export") from None
 
 
 def to_pg_format(date_format: str) -> str:

@@ -133,8 +133,13 @@ def parse_options(raw: dict[str, Any]) -> ImportOptions:
     try:
         return ImportOptions.model_validate(raw)
     except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"]) or "options"
-            problems.append(f"{where}: {error['msg']}")
-        raise InputRejected("Invalid import options: " + "; ".join(problems) + ".") from None
+        raise options_rejected(exc, "import") from None
+
+
+def options_rejected(exc: ValidationError, what: str) -> InputRejected:
+    """Pydantic's errors as one sentence naming each bad option."""
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "options"
+        problems.append(f"{where}: {error['msg']}")
+    return InputRejected(f"Invalid {what} options: " + "; ".join(problems) + ".")

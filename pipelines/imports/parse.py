@@ -347,16 +347,7 @@ class SourceFile:
         finally:
             workbook.close()
         numbered = [(i, _trim([_sheet_text(v) or "" for v in r])) for i, r in enumerate(rows, 1)]
-        numbered = [(i, r) for i, r in numbered if any(r)]
-        if not numbered:
-            raise InputRejected(
-                f"Sheet {sheet!r} of {self.file_name} is empty: choose another sheet with the "
-                "sheet option."
-            )
-        header_row, header = self._header_from(numbered)
-        return FileInfo(
-            self.file_name, "xlsx", None, None, header_row, unique_headers(header), sheet
-        )
+        return self._sheet_info("xlsx", sheet, numbered)
 
     def _detect_xls(self) -> FileInfo:
         book = self._open_xls()
@@ -373,6 +364,12 @@ class SourceFile:
             raise self._unreadable_xls(exc) from None
         finally:
             book.release_resources()
+        return self._sheet_info("xls", sheet, numbered)
+
+    def _sheet_info(
+        self, file_type: str, sheet: str, numbered: list[tuple[int, list[str]]]
+    ) -> FileInfo:
+        """Header row and columns of a spreadsheet from its first rows (row number, cells)."""
         numbered = [(i, r) for i, r in numbered if any(r)]
         if not numbered:
             raise InputRejected(
@@ -381,7 +378,7 @@ class SourceFile:
             )
         header_row, header = self._header_from(numbered)
         return FileInfo(
-            self.file_name, "xls", None, None, header_row, unique_headers(header), sheet
+            self.file_name, file_type, None, None, header_row, unique_headers(header), sheet
         )
 
     def _scan_rows(self) -> int:
