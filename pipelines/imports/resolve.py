@@ -21,12 +21,6 @@ class ReferencePlan:
 
     missing: dict[str, list[str]] = field(default_factory=dict)
 
-    def counts(self) -> dict[str, int]:
-        return {
-            "companies": len(self.missing.get("company", [])),
-            "groups": len(self.missing.get("groups", [])),
-        }
-
     def warnings(self) -> list[dict[str, Any]]:
         return [
             {"field": f, "unresolved_values": values[:MAX_WARNING_VALUES]}

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from schemas.modules import DataType, FieldDef, ModuleDef
+from schemas.modules import DataType, ModuleDef
 
 STAGE_SCHEMA = "staging"
 
@@ -112,7 +112,3 @@ def mark_in_file_duplicates(
         )
     )
     return int(result.rowcount or 0)
-
-
-def field_defs(module: ModuleDef, fields: list[str]) -> list[FieldDef]:
-    return [module.field(f) for f in fields if f != "attributes"]
