@@ -33,8 +33,10 @@ DELIMITERS = (",", ";", "\t", "|")
 FILE_TYPES = ("csv", "xlsx", "xls", "json", "jsonl")
 MAX_ZIP_RATIO = 200
 MAX_ZIP_TOTAL = 4 << 30
-CHUNK_ROWS = 50_000
-CHUNK_CELLS = 500_000
+# Rows per chunk: small enough that a worker mapping and validating one stays near 50 MB,
+# large enough that the fixed cost per chunk (Parquet files, one Pandera run) stays small.
+CHUNK_ROWS = 20_000
+CHUNK_CELLS = 240_000
 HEADER_SCAN_ROWS = 30
 JSON_BLOCK_CHARS = 1 << 16
 MAX_JSON_RECORD_CHARS = 16 << 20

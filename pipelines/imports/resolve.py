@@ -91,6 +91,11 @@ def merged_value(f: FieldDef, mode: str, new: str, old: str) -> str:
     return f"coalesce({new}, {old})"
 
 
+# After planning, the staged rows to create: unmatched rows (no action set) and, with
+# duplicate_strategy `create`, matched ones.
+CREATE = "coalesce(_action, 'create') = 'create'"
+
+
 class Resolver:
     """Plans one import on its staging table, inside the caller's transaction."""
 
@@ -206,11 +211,13 @@ class Resolver:
                 "WHERE _action IS NULL"
             )
             return
-        self.run(
-            f"UPDATE {self.table} SET _action = 'create' WHERE _action IS NULL AND _target IS NULL"
-        )
+        # Rows that match nothing keep _action NULL, which means "create" from here on (see
+        # CREATE): marking them would rewrite most of the staging table for a new import.
         matched = {"skip": "skip", "create": "create", "update": "match"}[strategy]
-        self.run(f"UPDATE {self.table} SET _action = :a WHERE _action IS NULL", a=matched)
+        self.run(
+            f"UPDATE {self.table} SET _action = :a WHERE _action IS NULL AND _target IS NOT NULL",
+            a=matched,
+        )
         if strategy == "update":
             self.plan_updates()
 
@@ -298,5 +305,7 @@ class Resolver:
         )
 
     def counts(self) -> dict[str, int]:
-        rows = self.run(f"SELECT _action, count(*) FROM {self.table} GROUP BY _action")
+        rows = self.run(
+            f"SELECT coalesce(_action, 'create'), count(*) FROM {self.table} GROUP BY 1"
+        )
         return {str(action): int(n) for action, n in rows}

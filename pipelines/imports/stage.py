@@ -3,15 +3,17 @@ duplicates, matches and actions are computed on it with a few set-based statemen
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
 
 from schemas.modules import DataType, ModuleDef
 
 STAGE_SCHEMA = "staging"
+# Settings for the planning and write statements of one import (SET LOCAL: this transaction
+# only). The sorts and hashes over the staging table spill to disk at the default 4 MB, and JIT
+# compiling these one-off statements costs more than it saves.
+PLANNING_SETTINGS = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off")
 
 
 def stage_table(job_id: int) -> str:
@@ -34,24 +36,26 @@ def create_stage(conn: sa.Connection, job_id: int, fields: list[str]) -> str:
     return table
 
 
+def planning_settings(conn: sa.Connection) -> None:
+    for statement in PLANNING_SETTINGS:
+        conn.execute(sa.text(statement))
+
+
 def drop_stage(conn: sa.Connection, job_id: int) -> None:
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_table(job_id)}"))
 
 
-def copy_chunk(conn: sa.Connection, job_id: int, frame: pd.DataFrame, fields: list[str]) -> int:
-    """COPY the rows of a validated chunk (index = row number) into the stage table."""
-    if frame.empty:
-        return 0
-    buffer = io.StringIO()
-    frame.reindex(columns=fields).to_csv(buffer, header=False, index=True)
+def copy_text(conn: sa.Connection, job_id: int, text: str, fields: list[str]) -> None:
+    """COPY rows rendered by `chunks.copy_text` (row number, then the fields) into the stage."""
+    if not text:
+        return
     columns = ", ".join(["_row", *(f'"{f}"' for f in fields)])
     raw: Any = conn.connection.driver_connection
     with (
         raw.cursor() as cursor,
         cursor.copy(f"COPY {stage_table(job_id)} ({columns}) FROM STDIN (FORMAT csv)") as copy,
     ):
-        copy.write(buffer.getvalue())
-    return len(frame)
+        copy.write(text)
 
 
 def key_expr(module: ModuleDef, field: str, alias: str, stage: bool, by_id: bool = True) -> str:
@@ -94,6 +98,7 @@ def mark_in_file_duplicates(
     """Rows sharing a match key with an earlier row get `_dup_of` = the first such row. The
     staging table is analyzed first: every later statement plans better with its statistics."""
     table = stage_table(job_id)
+    planning_settings(conn)
     conn.execute(sa.text(f"ANALYZE {table}"))
     if not keys:
         return 0

@@ -19,11 +19,12 @@ import sqlalchemy as sa
 
 from pipelines.errors import JobFailed
 from pipelines.imports import jobstore, stage
-from pipelines.imports.mapping import apply_mapping, choose_mapping, mapped_fields
+from pipelines.imports.chunks import chunk_tasks, transform_chunks, worker_count
+from pipelines.imports.mapping import choose_mapping, mapped_fields
 from pipelines.imports.parse import ParseHints, RowError, SourceFile
 from pipelines.imports.rejects import RejectsWriter
 from pipelines.imports.resolve import Resolver
-from pipelines.imports.validate import display_value, validate_chunk
+from pipelines.imports.validate import display_value
 from pipelines.imports.write import Writer
 from resources.embedded_postgres import contactflow_home
 from resources.postgres import terminate_on_interrupt
@@ -111,7 +112,8 @@ def parse_step(run: ImportRun) -> ImportRun:
 
 
 def map_step(run: ImportRun) -> ImportRun:
-    """Choose the mapping (explicit or suggested), then map and normalize every chunk."""
+    """Choose the mapping (explicit or suggested) and check it against the module; it is
+    applied chunk by chunk in `validate_step`, which normalizes and validates in one pass."""
     opts = run.opts
     columns = run.file_info["source_columns"]
     sample = (
@@ -122,34 +124,37 @@ def map_step(run: ImportRun) -> ImportRun:
     mapping, _ = choose_mapping(run.module, columns, opts, sample)
     run.mapping = [m.model_dump(exclude_none=True) for m in mapping]
     run.fields = mapped_fields(run.module, mapping, opts)
-    (run.work / "mapped").mkdir(parents=True, exist_ok=True)
-    for number in range(1, run.chunks + 1):
-        raw = pd.read_parquet(run.chunk_path("raw", number))
-        _write_parquet(
-            apply_mapping(raw, run.module, mapping, opts), run.chunk_path("mapped", number)
-        )
     return run
 
 
 def validate_step(run: ImportRun, engine: sa.Engine) -> ImportRun:
-    """Validate each chunk with Pandera, COPY good rows to the staging table, write rejects,
+    """Map, normalize and validate every chunk (in parallel workers, see chunks.py), COPY the
+    valid rows to the staging table and the rejected ones to the rejects file in chunk order,
     then mark in-file duplicates (first row wins)."""
     module = run.module
-    with RejectsWriter(run.rejects_path, run.file_info["source_columns"]) as rejects:
+    source_columns = run.file_info["source_columns"]
+    with RejectsWriter(run.rejects_path, source_columns) as rejects:
         for number in range(1, run.chunks + 1):
             bad = pd.read_parquet(run.chunk_path("bad", number))
             rejects.write(bad, _parse_errors_for(run, bad))
         with engine.begin() as conn:
             stage.create_stage(conn, run.job_id, run.fields)
-        for number in range(1, run.chunks + 1):
-            mapped = pd.read_parquet(run.chunk_path("mapped", number))
-            valid, errors = validate_chunk(mapped, module)
-            run.note_errors(errors)
-            if errors:
-                rejects.write(pd.read_parquet(run.chunk_path("raw", number)), errors)
+        tasks = chunk_tasks(
+            [run.chunk_path("raw", n) for n in range(1, run.chunks + 1)],
+            run.module_slug,
+            run.options,
+            run.mapping,
+            run.fields,
+            source_columns,
+        )
+        for result in transform_chunks(tasks, worker_count(run.chunks)):
+            run.note_errors(result.errors)
+            if result.rejected is not None:
+                rejects.write(result.rejected, result.errors)
             with engine.begin() as conn:
-                stage.copy_chunk(conn, run.job_id, valid, run.fields)
-                jobstore.update_job(conn, run.job_id, processed_rows=sum(run.chunk_rows[:number]))
+                stage.copy_text(conn, run.job_id, result.copy_text, run.fields)
+                done = sum(run.chunk_rows[: result.number])
+                jobstore.update_job(conn, run.job_id, processed_rows=done)
         keys = stage.usable_keys(module, run.opts.match_keys(module), run.fields)
         with engine.begin() as conn:
             stage.mark_in_file_duplicates(conn, run.job_id, module, keys)
@@ -167,6 +172,7 @@ def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str,
         writer = Writer(resolver)
         with phase("lock"):
             writer.lock()
+            stage.planning_settings(conn)
         with phase("resolve"):
             references = resolver.resolve_references()
             created_refs = (
@@ -345,7 +351,7 @@ def _write_plan(run: ImportRun, conn: sa.Connection, exports: Storage) -> str:
         writer = csv.writer(handle)
         writer.writerow(["_row", "action", "record_id", "changes", "reason"])
         for row, action, target, change, reason in rows:
-            label = "unchanged" if action == "unchanged" else action
+            label = action or "create"
             writer.writerow([row, label, target or "", display_value(change) or "", reason or ""])
         for error in _file_errors(run):
             writer.writerow([error["row"], "error", "", "", error["error"]])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.imports.resolve import ReferencePlan, Resolver, typed_value
+from pipelines.imports.resolve import CREATE, ReferencePlan, Resolver, typed_value
 
 WRITE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext(:org || '/' || :module))"
 
@@ -125,7 +125,7 @@ class Writer:
         self.run(
             f"""WITH s AS MATERIALIZED (
                     SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS new_id, st.*
-                    FROM {self.table} st WHERE st._action = 'create' ORDER BY st._row),
+                    FROM {self.table} st WHERE {CREATE} ORDER BY st._row),
                 ins AS (INSERT INTO {table} ({", ".join(columns)})
                         SELECT {", ".join(values)} FROM s){links}
                 {events}"""

@@ -1,0 +1,129 @@
+"""Map, normalize and validate the parsed chunks, in parallel worker processes.
+
+Each chunk is independent: read its raw Parquet file, apply the mapping (normalization), run
+the Pandera schema, and hand back the valid rows already rendered as COPY text, the row errors
+and the raw cells of the rejected rows. The caller COPYs and writes rejects in chunk order
+while the workers go on with the next chunks, so the CPU-bound Python runs on every core and
+the database work overlaps it.
+
+Workers are forked from the running process (they inherit its imported modules, so they start
+in milliseconds) and never touch its database connections. A file of one chunk, a machine
+with one core, `CONTACTFLOW_WORKERS=1` or a platform without `fork` runs inline. At most
+`workers + 1` chunks are in flight, so memory stays flat in the file size.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipelines.imports.mapping import apply_mapping
+from pipelines.imports.parse import RowError
+from pipelines.imports.validate import validate_chunk
+from schemas.modules import get_module
+from schemas.options import ColumnMapping, ImportOptions
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """What a worker needs for one chunk (small and picklable)."""
+
+    number: int
+    raw_path: str
+    module_slug: str
+    options: dict[str, Any]
+    mapping: list[dict[str, Any]]
+    fields: list[str]
+    source_columns: list[str]
+
+
+@dataclass
+class ChunkResult:
+    number: int
+    valid_rows: int
+    copy_text: str
+    errors: list[RowError] = field(default_factory=list)
+    rejected: pd.DataFrame | None = None
+
+
+def transform_chunk(task: ChunkTask) -> ChunkResult:
+    """One chunk: raw Parquet -> normalized frame -> Pandera -> COPY text of the valid rows."""
+    module = get_module(task.module_slug)
+    opts = ImportOptions.model_validate(task.options)
+    mapping = [ColumnMapping.model_validate(m) for m in task.mapping]
+    raw = pd.read_parquet(task.raw_path)
+    mapped = apply_mapping(raw, module, mapping, opts)
+    valid, errors = validate_chunk(mapped, module)
+    rejected = None
+    if errors:
+        rows = sorted({e.row for e in errors if e.row in raw.index})
+        rejected = raw.loc[rows, task.source_columns]
+    return ChunkResult(task.number, len(valid), copy_text(valid, task.fields), errors, rejected)
+
+
+def copy_text(frame: pd.DataFrame, fields: list[str]) -> str:
+    """The rows as COPY CSV: the row number (the index), then one column per field."""
+    if frame.empty:
+        return ""
+    buffer = io.StringIO()
+    frame.reindex(columns=fields).to_csv(buffer, header=False, index=True)
+    return buffer.getvalue()
+
+
+def worker_count(chunks: int) -> int:
+    """`CONTACTFLOW_WORKERS`, else the CPUs this process may use; never more than the chunks."""
+    configured = os.environ.get("CONTACTFLOW_WORKERS", "").strip()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    wanted = int(configured) if configured.isdigit() and int(configured) > 0 else cpus or 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        wanted = 1
+    return max(1, min(wanted, chunks))
+
+
+def transform_chunks(tasks: list[ChunkTask], workers: int) -> Iterator[ChunkResult]:
+    """The results in chunk order; `workers` > 1 runs them in forked processes."""
+    if workers <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield transform_chunk(task)
+        return
+    # Objects that exist now are never collected in the workers: the collector does not write
+    # to their pages, so the workers share them with this process instead of copying them.
+    gc.collect()
+    gc.freeze()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    pending: deque[Future[ChunkResult]] = deque()
+    try:
+        for task in tasks:
+            pending.append(pool.submit(transform_chunk, task))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        # On an error or interrupt, queued chunks are dropped; running ones finish first.
+        pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
+
+
+def chunk_tasks(
+    raw_paths: list[Path],
+    module_slug: str,
+    options: dict[str, Any],
+    mapping: list[dict[str, Any]],
+    fields: list[str],
+    source_columns: list[str],
+) -> list[ChunkTask]:
+    return [
+        ChunkTask(number, str(path), module_slug, options, mapping, fields, source_columns)
+        for number, path in enumerate(raw_paths, start=1)
+    ]
