@@ -687,9 +687,10 @@ def _chunked(
             )
             bad_rows.append([row, *values[:width]])
         else:
-            for position, value in enumerate(values[:width]):
-                if value is not None and len(value) > MAX_CELL_CHARS:
-                    raise _huge_cell(row, columns[position], value)
+            if _longest(values) > MAX_CELL_CHARS:
+                for position, value in enumerate(values[:width]):
+                    if value is not None and len(value) > MAX_CELL_CHARS:
+                        raise _huge_cell(row, columns[position], value)
             if len(values) < width:
                 values = values + [None] * (width - len(values))
             good_rows.append(values[:width])
@@ -699,6 +700,15 @@ def _chunked(
             good_rows, good_index, bad_rows, errors = [], [], [], []
     if good_rows or bad_rows:
         yield _make_chunk(good_rows, good_index, bad_rows, errors, columns)
+
+
+def _longest(values: list[Any]) -> int:
+    """The length of the longest cell (cells are text or None); computed in C, as this runs
+    for every row."""
+    try:
+        return max(map(len, filter(None, values)), default=0)
+    except TypeError:  # a non-text cell: measure the text ones
+        return max((len(v) for v in values if isinstance(v, str)), default=0)
 
 
 def _huge_cell(row: int, column: str, value: str) -> InputRejected:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -248,7 +249,10 @@ def finish(run: ImportRun) -> None:
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    frame.astype(object).to_parquet(path, index=True)
+    """A chunk file: local and short-lived, so uncompressed (faster to write and read)."""
+    if not all(dtype == np.dtype(object) for dtype in frame.dtypes):
+        frame = frame.astype(object)
+    frame.to_parquet(path, index=True, compression=None)
 
 
 def _append_errors(run: ImportRun, errors: list[RowError]) -> None:
