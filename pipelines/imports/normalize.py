@@ -120,6 +120,8 @@ _LINKEDIN_CANONICAL = re.compile(LINKEDIN_RE)
 _NUMERIC_CELL = re.compile(r"^(\d+)\.0+$")
 _NANP = re.compile(r"^(?:\+?1[\s.-]?)?\(?([2-9]\d{2})\)?[\s.-]?(\d{3})[\s.-]?(\d{4})$")
 _NANP_REGIONS = frozenset({"US", "CA"})
+# What may separate the digits of an international number: "+44 20 7946-0123", "+1 (415) ...".
+_PHONE_SEPARATORS = re.compile(r"[\s().\-]+")
 _ALWAYS = re.compile("")
 _NEVER = re.compile(r"(?!)")
 _COUNTRY_CODES = frozenset(str(code) for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
@@ -287,18 +289,31 @@ def _national_prefix(country_code: int) -> re.Pattern[str]:
     return re.compile(prefix) if prefix else _NEVER
 
 
-def _is_canonical_e164(value: str) -> bool:
-    """Whether `phonenumbers` would give `value` (already "+<digits>") back unchanged.
+def _canonical_e164(value: str) -> str | None:
+    """`value` (ASCII "+<digits>") when `phonenumbers` would parse it to itself and call it a
+    possible number; None when only the full parse can tell.
 
-    It can only change such a number by stripping a national prefix after the country code, so
-    values where that prefix could apply (and unknown country codes) take the full parse.
-    """
+    Parsing can only change such a number by stripping a national prefix after the country
+    code, so values where that prefix could apply (and unknown country codes) take the full
+    parse. The number is built the way `phonenumbers.parse` builds it (leading zeros of the
+    national number kept as Italian leading zeros) and checked against the possible lengths."""
     digits = value[1:]
     for size in (1, 2, 3):
         code = digits[:size]
         if code in _COUNTRY_CODES:
-            return _national_prefix(int(code)).match(digits[size:]) is None
-    return False
+            national = digits[size:]
+            if not national or _national_prefix(int(code)).match(national) is not None:
+                return None
+            number = phonenumbers.PhoneNumber(country_code=int(code), national_number=int(national))
+            if len(national) > 1 and national[0] == "0":
+                number.italian_leading_zero = True
+                zeros = len(national) - len(national.lstrip("0"))
+                number.number_of_leading_zeros = min(zeros, len(national) - 1)
+            if not phonenumbers.is_possible_number(number):
+                return None
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            return value if e164 == value else None
+    return None
 
 
 def _parse_phone(value: str, original: str, region: str) -> str:
@@ -314,14 +329,17 @@ def _parse_phone(value: str, original: str, region: str) -> str:
 def _canonical_phone(value: str, region: str, nanp: bool) -> str:
     """E.164 text of `value`, or `value` itself when it is not a possible number.
 
-    Canonical E.164 input and (for US/CA) plain NANP numbers skip libphonenumber: for them it
-    would return exactly what the shortcut does.
+    International numbers that are canonical E.164 once spaces, dots, dashes and parentheses
+    are removed, and (for US/CA) plain NANP numbers skip libphonenumber: for them it would
+    return exactly what the shortcut does (tests compare the two on many formats).
     """
     digits = value
     if "." in value and (numeric := _NUMERIC_CELL.fullmatch(value)):
         digits = numeric.group(1)
-    if digits[0] == "+" and _E164.fullmatch(digits) and _is_canonical_e164(digits):
-        return digits
+    if digits[0] == "+":
+        compact = _PHONE_SEPARATORS.sub("", digits)
+        if compact.isascii() and _E164.fullmatch(compact) and _canonical_e164(compact):
+            return compact
     if nanp and (match := _NANP.fullmatch(digits)):
         return f"+1{match[1]}{match[2]}{match[3]}"
     return _parse_phone(digits, value, region)
