@@ -26,7 +26,7 @@ PHONE_TYPES: tuple[str, ...] = ("Mobile", "Work", "Home", "Fax", "Other")
 SYSTEM_COLUMNS: tuple[str, ...] = ("id", "org", "created_at", "updated_at", "import_job_id")
 
 # In a normalized frame every cell is text: a multi-value cell joins its values with MULTI_SEP,
-# and a phone is "<E.164 number>PART_SEP<type>". Staging SQL splits them (see imports/stage.py).
+# and a phone is "<E.164 number>PART_SEP<type>" (staged as JSON, see imports/chunks.py).
 MULTI_SEP = "\x1f"
 PART_SEP = "\x1e"
 

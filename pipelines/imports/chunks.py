@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import io
+import json
 import multiprocessing
 import os
 from collections import deque
@@ -30,7 +31,7 @@ import pandas as pd
 from pipelines.imports.mapping import apply_mapping
 from pipelines.imports.parse import RowError
 from pipelines.imports.validate import validate_chunk
-from schemas.modules import get_module
+from schemas.modules import MULTI_SEP, PART_SEP, DataType, ModuleDef, get_module
 from schemas.options import ColumnMapping, ImportOptions
 
 
@@ -68,16 +69,34 @@ def transform_chunk(task: ChunkTask) -> ChunkResult:
     if errors:
         rows = sorted({e.row for e in errors if e.row in raw.index})
         rejected = raw.loc[rows, task.source_columns]
-    return ChunkResult(task.number, len(valid), copy_text(valid, task.fields), errors, rejected)
+    text = copy_text(valid, task.fields, module)
+    return ChunkResult(task.number, len(valid), text, errors, rejected)
 
 
-def copy_text(frame: pd.DataFrame, fields: list[str]) -> str:
-    """The rows as COPY CSV: the row number (the index), then one column per field."""
+def copy_text(frame: pd.DataFrame, fields: list[str], module: ModuleDef) -> str:
+    """The rows as COPY CSV: the row number (the index), then one column per field. Phones
+    are staged as the JSON the record column stores (built here, in the workers, rather than
+    once per row and per reference in the write statements)."""
     if frame.empty:
         return ""
+    frame = frame.reindex(columns=fields)
+    for name in fields:
+        if module.has_field(name) and module.field(name).data_type is DataType.PHONE:
+            frame[name] = frame[name].map(phones_json, na_action="ignore")
     buffer = io.StringIO()
-    frame.reindex(columns=fields).to_csv(buffer, header=False, index=True)
+    frame.to_csv(buffer, header=False, index=True)
     return buffer.getvalue()
+
+
+def phones_json(cell: str) -> str:
+    """`+number PART_SEP type` values joined by MULTI_SEP -> `[{"number": ..., "type": ...}]`."""
+    return json.dumps(
+        [
+            {"number": number, "type": kind}
+            for number, _, kind in (part.partition(PART_SEP) for part in cell.split(MULTI_SEP))
+        ],
+        ensure_ascii=False,
+    )
 
 
 def worker_count(chunks: int) -> int:

@@ -30,18 +30,12 @@ class ReferencePlan:
 
 
 def typed_value(f: FieldDef, alias: str = "s") -> str:
-    """SQL turning a staged text cell into the record column's type (E'\\x1f' and E'\\x1e'
-    are schemas.modules.MULTI_SEP and PART_SEP)."""
+    """SQL turning a staged text cell into the record column's type (E'\\x1f' is
+    schemas.modules.MULTI_SEP; phones and addresses are staged as JSON)."""
     col = f'{alias}."{f.slug}"'
     if f.data_type is DataType.REFERENCE:
         return f"{alias}._company_id"
-    if f.data_type is DataType.PHONE:
-        return (
-            "(SELECT jsonb_agg(jsonb_build_object('number', split_part(p, E'\\x1e', 1), "
-            f"'type', split_part(p, E'\\x1e', 2))) FROM unnest(string_to_array({col}, "
-            "E'\\x1f')) p)"
-        )
-    if f.data_type is DataType.ADDRESS:
+    if f.data_type in (DataType.PHONE, DataType.ADDRESS):  # staged as JSON (chunks.copy_text)
         return f"{col}::jsonb"
     if f.data_type is DataType.DATETIME:
         return f"{col}::timestamptz"
@@ -219,6 +213,9 @@ class Resolver:
             a=matched,
         )
         if strategy == "update":
+            # Statistics taken when the rows were staged say no row is matched yet: without
+            # fresh ones the planner expects one row and picks nested loops for 100,000s.
+            self.run(f"ANALYZE {self.table}")
             self.plan_updates()
 
     def merge_mode(self, field: str) -> str:
