@@ -163,8 +163,19 @@ class Resolver:
 
     # -- matching and actions --------------------------------------------------------------
 
+    def matched_action(self) -> str:
+        """The action of a row that matches one record (`match` = decide in plan_updates)."""
+        if self.options.action == "delete":
+            return "delete"
+        return {"skip": "skip", "create": "create", "update": "match"}[
+            self.options.duplicate_strategy
+        ]
+
     def match(self, keys: list[list[str]]) -> None:
-        """Set `_target` for rows matching exactly one record; two records: ambiguous."""
+        """In one pass over the matched rows: `_target` and the matched action for a row
+        matching exactly one record, `error` (ambiguous) for a row matching several, and `skip`
+        (duplicate of the first) for a later row matching the same record as an earlier one.
+        Unmatched rows are not touched: each pass rewrites the rows it sets."""
         target = self.module.table
         if not keys:
             return
@@ -176,42 +187,32 @@ class Resolver:
         self.run(
             f"""UPDATE {self.table} s SET
                   _target = CASE WHEN m.n = 1 THEN m.ids[1] END,
-                  _action = CASE WHEN m.n > 1 THEN 'error' END,
+                  _action = CASE WHEN m.n > 1 THEN 'error' WHEN m.first_row < m._row
+                                 THEN 'skip' ELSE :matched END,
                   _error = CASE WHEN m.n > 1 THEN 'ambiguous match: matches records '
-                                 || array_to_string(m.ids, ', ') END
-                FROM (SELECT _row, array_agg(DISTINCT id ORDER BY id) AS ids,
-                             count(DISTINCT id) AS n
-                      FROM ({" UNION ".join(selects)}) u GROUP BY _row) m
-                WHERE s._row = m._row"""
-        )
-        self.run(
-            f"""UPDATE {self.table} s SET _action = 'skip', _dup_of = d.first_row FROM (
-                  SELECT _row, min(_row) OVER (PARTITION BY _target) AS first_row
-                  FROM {self.table} WHERE _target IS NOT NULL AND _action IS NULL) d
-                WHERE s._row = d._row AND d.first_row < s._row"""
+                                 || array_to_string(m.ids, ', ') END,
+                  _dup_of = CASE WHEN m.n = 1 AND m.first_row < m._row THEN m.first_row END
+                FROM (SELECT g.*, min(g._row) OVER (
+                               PARTITION BY CASE WHEN g.n = 1 THEN g.ids[1] END) AS first_row
+                      FROM (SELECT _row, array_agg(DISTINCT id ORDER BY id) AS ids,
+                                   count(DISTINCT id) AS n
+                            FROM ({" UNION ".join(selects)}) u GROUP BY _row) g) m
+                WHERE s._row = m._row""",
+            matched=self.matched_action(),
         )
 
     def plan_actions(self) -> None:
-        """Decide each remaining row's action from the action and duplicate strategy."""
-        action = self.options.action
+        """Decide the action of the rows `match` left open: unmatched ones (NULL means
+        "create" from here on, see CREATE: marking them would rewrite most of the staging
+        table for a new import; with `delete`, they are "not found"), and for `update` the
+        matched ones."""
         strategy = self.options.duplicate_strategy
-        if action == "delete":
-            self.run(
-                f"UPDATE {self.table} SET _action = 'delete' "
-                "WHERE _action IS NULL AND _target IS NOT NULL"
-            )
+        if self.options.action == "delete":
             self.run(
                 f"UPDATE {self.table} SET _action = 'error', _error = 'not found' "
                 "WHERE _action IS NULL"
             )
             return
-        # Rows that match nothing keep _action NULL, which means "create" from here on (see
-        # CREATE): marking them would rewrite most of the staging table for a new import.
-        matched = {"skip": "skip", "create": "create", "update": "match"}[strategy]
-        self.run(
-            f"UPDATE {self.table} SET _action = :a WHERE _action IS NULL AND _target IS NOT NULL",
-            a=matched,
-        )
         if strategy == "update":
             # Statistics taken when the rows were staged say no row is matched yet: without
             # fresh ones the planner expects one row and picks nested loops for 100,000s.

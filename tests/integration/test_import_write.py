@@ -234,3 +234,39 @@ def test_import_update_links_references_created_by_the_same_import(
             )
         ).one()
     assert (company, group) == ("Initech", "VIP")
+
+
+def test_import_ambiguous_and_same_record_matches(imp: Any, engine: sa.Engine) -> None:
+    imp(
+        "Email,LinkedIn\na@example.com,linkedin.com/in/ann\nb@example.com,linkedin.com/in/bob\n"
+        "c@example.com,linkedin.com/in/cat\n"
+    )
+    ids = {r["email"]: r["id"] for r in contacts(engine)}
+    result = imp(
+        "Email,LinkedIn,Job Title\n"
+        "a@example.com,linkedin.com/in/bob,CEO\n"  # row 1: email -> a, LinkedIn -> b
+        "c@example.com,,CTO\n"  # row 2: c by email
+        "new@example.com,linkedin.com/in/cat,CFO\n",  # row 3: c again, by LinkedIn
+        "--duplicates",
+        "update",
+    )
+    assert counts(result) == {
+        "created_rows": 0,
+        "updated_rows": 1,
+        "unchanged_rows": 0,
+        "skipped_rows": 1,
+        "error_rows": 1,
+    }
+    assert result["errors"] == [
+        {
+            "row": 1,
+            "field": None,
+            "value": None,
+            "error": f"ambiguous match: matches records {ids['a@example.com']}, "
+            f"{ids['b@example.com']}",
+        }
+    ]
+    rejects = Path(result["errors_file"].removeprefix("file://")).read_text()
+    assert "duplicate of row 2" in rejects
+    titles = {r["email"]: r["job_title"] for r in contacts(engine)}
+    assert titles == {"a@example.com": None, "b@example.com": None, "c@example.com": "CTO"}
