@@ -141,6 +141,8 @@ def validate_rows(
     context.add_output_metadata(
         {
             "error_rows": run.error_rows,
+            "chunks": run.chunks,
+            "worker_processes": run.workers,
             "error_sample": dg.MetadataValue.md(markdown_table(pd.DataFrame(run.errors[:20]))),
             "rejects_file (local)": str(run.rejects_path),
         }

@@ -55,6 +55,7 @@ class ImportRun:
     fields: list[str] = field(default_factory=list)
     error_rows: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    workers: int = 1
 
     @property
     def module(self) -> ModuleDef:
@@ -148,7 +149,8 @@ def validate_step(run: ImportRun, engine: sa.Engine) -> ImportRun:
             run.fields,
             source_columns,
         )
-        for result in transform_chunks(tasks, worker_count(run.chunks)):
+        run.workers = worker_count(run.chunks)
+        for result in transform_chunks(tasks, run.workers):
             run.note_errors(result.errors)
             if result.rejected is not None:
                 rejects.write(result.rejected, result.errors)
