@@ -6,7 +6,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
-import pandas as pd
 import psycopg
 from botocore.exceptions import BotoCoreError
 from sqlalchemy.exc import DBAPIError
@@ -14,7 +13,6 @@ from sqlalchemy.exc import DBAPIError
 from pipelines.errors import InputRejected, JobFailed, TransientError
 from pipelines.exports import jobstore, steps
 from pipelines.exports.steps import ExportRun
-from pipelines.markdown import markdown_table
 from resources.postgres import PostgresResource
 from resources.storage import StorageResource, storage_for_url
 
@@ -126,9 +124,21 @@ def publish_export(
     return result
 
 
-def _preview(run: ExportRun) -> str:
+def _preview(run: ExportRun, max_cell: int = 60) -> str:
+    """The first rows as the markdown table `pipelines.markdown.markdown_table` draws for a
+    frame with a `row` index, built without pandas (which an export otherwise need not load).
+    Rows are padded to the labels: a CSV line of one empty cell reads back as no cells."""
     if not run.preview:
         return "(no rows)"
-    frame = pd.DataFrame([row[: len(run.labels)] for row in run.preview], columns=run.labels)
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
-    return markdown_table(frame)
+
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        text = text.replace("|", "\\|").replace("\n", " ")
+        return text if len(text) <= max_cell else text[: max_cell - 1] + "…"
+
+    width = len(run.labels)
+    lines = ["| " + " | ".join(["row", *run.labels]) + " |", "|" + "---|" * (width + 1)]
+    for number, row in enumerate(run.preview, 1):
+        cells = [*row[:width], *[""] * (width - len(row))]
+        lines.append("| " + " | ".join([str(number), *map(cell, cells)]) + " |")
+    return "\n".join(lines)

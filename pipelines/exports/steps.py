@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterator, Sequence
@@ -26,10 +27,8 @@ from pipelines.exports.query import (
     snapshot_time,
 )
 from pipelines.exports.render_csv import read_preview, write_csv
-from pipelines.exports.render_pdf import write_pdf
-from pipelines.exports.render_xlsx import MAX_ROWS, write_xlsx
 from resources.embedded_postgres import contactflow_home
-from resources.storage import Storage
+from resources.storage import LocalStorage, Storage
 from schemas.export_options import CONTENT_TYPES, ExportOptions, parse_export_options
 from schemas.modules import ModuleDef, get_module
 
@@ -56,6 +55,7 @@ class ExportRun:
     labels: list[str] = field(default_factory=list)
     preview: list[list[str]] = field(default_factory=list)
     snapshot_at: str = ""
+    sha256: str = ""  # set when the renderer hashed the file while writing it (CSV)
 
     @property
     def module(self) -> ModuleDef:
@@ -105,17 +105,16 @@ def render_step(engine: sa.Engine, run: ExportRun) -> ExportRun:
         mode: Mode = "typed" if opts.format == "xlsx" else "text"
         neutral = opts.format == "csv" and not opts.allow_formulas
         query = build_query(module, run.org, opts, mode, neutral, group_ids)
-        total = _count(raw, query)
-        _check_size(opts, total)
         run.columns = [c.spec for c in query.columns]
         run.labels = [c.label for c in query.columns]
-        run.row_count = _render(raw, query, run, opts, total)
+        run.row_count = _render(raw, query, run, opts)
     return run
 
 
-def _render(raw: Any, query: ExportQuery, run: ExportRun, opts: ExportOptions, total: int) -> int:
+def _render(raw: Any, query: ExportQuery, run: ExportRun, opts: ExportOptions) -> int:
     if opts.format == "csv":
-        count = write_csv(
+        # No count first: nothing is limited by it, and COPY reports the rows it wrote.
+        written = write_csv(
             raw,
             query,
             run.path,
@@ -124,8 +123,15 @@ def _render(raw: Any, query: ExportQuery, run: ExportRun, opts: ExportOptions, t
             opts.include_headers,
             opts.allow_formulas,
         )
+        run.sha256 = written.sha256
         run.preview = read_preview(run.path, opts.delimiter, opts.include_headers, PREVIEW_ROWS)
-        return count
+        return written.row_count
+    # The spreadsheet and PDF writers load openpyxl and reportlab: only when needed.
+    from pipelines.exports.render_pdf import write_pdf
+    from pipelines.exports.render_xlsx import write_xlsx
+
+    total = _count(raw, query)
+    _check_size(opts, total)
     rows = _keep_preview(_stream(raw, query), run.preview)
     if opts.format == "xlsx":
         return write_xlsx(
@@ -157,10 +163,10 @@ def publish_step(engine: sa.Engine, storage: Storage, run: ExportRun) -> dict[st
     path = run.path
     size = path.stat().st_size
     manifest_path = path.with_name(f"{path.name}.manifest.json")
-    manifest = build_manifest(run, file_sha256(path), size)
+    manifest = build_manifest(run, run.sha256 or file_sha256(path), size)
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
     content_type = CONTENT_TYPES[opts.format]
-    location = storage.put_file(path, run.storage_key, content_type)
+    location = _put_export(storage, path, run.storage_key, content_type)
     manifest_location = storage.put_file(
         manifest_path, f"{run.storage_key}.manifest.json", "application/json"
     )
@@ -217,6 +223,25 @@ def build_manifest(run: ExportRun, sha256: str, size: int) -> dict[str, Any]:
     }
 
 
+def _put_export(storage: Storage, path: Path, key: str, content_type: str) -> str:
+    """Store the export file. In a local folder on the same file system it is hard-linked
+    into place (then renamed over the key, atomic like `put_file`) instead of copied: the
+    work folder's link goes with the folder, and a retried publish finds the file still
+    there. Anything else (S3, another file system) goes through `put_file`."""
+    if isinstance(storage, LocalStorage):
+        target = storage.path(key)
+        part = target.with_name(f".{target.name}.part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            part.unlink(missing_ok=True)
+            os.link(path, part)
+            os.replace(part, target)
+            return storage.location(key)
+        except OSError:
+            part.unlink(missing_ok=True)
+    return storage.put_file(path, key, content_type)
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -237,6 +262,8 @@ def _count(raw: Any, query: ExportQuery) -> int:
 
 
 def _check_size(opts: ExportOptions, total: int) -> None:
+    from pipelines.exports.render_xlsx import MAX_ROWS
+
     if opts.format == "xlsx" and total + int(opts.include_headers) > MAX_ROWS:
         raise InputRejected(
             f"This export has {total:,} rows; an XLSX sheet holds at most {MAX_ROWS - 1:,}. "
