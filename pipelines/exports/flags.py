@@ -10,7 +10,7 @@ from pipelines.errors import InputRejected
 
 def options_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """`--option KEY=VALUE` first, then the dedicated flags, which win."""
-    from pipelines.imports.service import key_value
+    from pipelines.keyvalue import key_value
 
     options: dict[str, Any] = dict(key_value(text, "--option") for text in args.option or [])
     options["format"] = args.format

@@ -12,6 +12,7 @@ import yaml
 from pipelines.errors import InputRejected
 from pipelines.imports.parse import ParseHints, SourceFile
 from pipelines.imports.suggest import suggest_mapping
+from pipelines.keyvalue import key_value as key_value  # the CLI still imports it from here
 from schemas.modules import get_module
 from schemas.options import ImportOptions, parse_options
 
@@ -91,20 +92,6 @@ def read_options_file(path: Path) -> dict[str, Any]:
     if not isinstance(loaded, dict):
         raise InputRejected(f"Mapping file {path.name} must hold an object with column_mapping.")
     return loaded
-
-
-def key_value(text: str, flag: str) -> tuple[str, Any]:
-    """`KEY=VALUE` with VALUE read as a YAML scalar (true, 5, 0.1, text)."""
-    if "=" not in text:
-        raise InputRejected(f"{flag} takes KEY=VALUE, got {text!r}.")
-    key, value = text.split("=", 1)
-    try:
-        parsed = yaml.safe_load(value) if value else None
-    except yaml.YAMLError:
-        parsed = value
-    if isinstance(parsed, (dict, list)) or (parsed is None and value):
-        parsed = value
-    return key.strip(), parsed
 
 
 def build_options(base: dict[str, Any], overrides: dict[str, Any]) -> ImportOptions:
