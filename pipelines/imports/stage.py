@@ -102,18 +102,26 @@ def mark_in_file_duplicates(
     conn.execute(sa.text(f"ANALYZE {table}"))
     if not keys:
         return 0
-    firsts = []
+    # Per key, only the groups with more than one row (a hash aggregate, no sort of the whole
+    # table), joined back to their later rows; a row duplicated under several keys gets the
+    # earliest first row.
+    later = []
     for key in keys:
-        exprs = ", ".join(key_expr(module, f, "s", stage=True, by_id=False) for f in key)
+        exprs = [key_expr(module, f, "s", stage=True, by_id=False) for f in key]
         valid = key_condition(module, key, "s", None, by_id=False)
-        firsts.append(f"CASE WHEN {valid} THEN min(s._row) OVER (PARTITION BY {exprs}) END")
-    least = firsts[0] if len(firsts) == 1 else f"LEAST({', '.join(firsts)})"
+        parts = ", ".join(f"{e} AS k{i}" for i, e in enumerate(exprs))
+        same = " AND ".join(f"{e} = g.k{i}" for i, e in enumerate(exprs))
+        later.append(
+            f"SELECT s._row, g.first_row FROM {table} s JOIN (SELECT {parts}, "
+            f"min(s._row) AS first_row FROM {table} s WHERE s._error IS NULL AND {valid} "
+            f"GROUP BY {', '.join(exprs)} HAVING count(*) > 1) g ON {same} "
+            f"WHERE s._error IS NULL AND s._row > g.first_row"
+        )
     result = conn.execute(
         sa.text(
             f"UPDATE {table} t SET _dup_of = d.first_row, _action = 'skip' "
-            f"FROM (SELECT s._row, {least} AS first_row FROM {table} s "
-            "WHERE s._error IS NULL) d "
-            "WHERE t._row = d._row AND d.first_row < t._row"
+            f"FROM (SELECT _row, min(first_row) AS first_row FROM ({' UNION ALL '.join(later)}) u "
+            "GROUP BY _row) d WHERE t._row = d._row"
         )
     )
     return int(result.rowcount or 0)

@@ -270,3 +270,32 @@ def test_import_ambiguous_and_same_record_matches(imp: Any, engine: sa.Engine) -
     assert "duplicate of row 2" in rejects
     titles = {r["email"]: r["job_title"] for r in contacts(engine)}
     assert titles == {"a@example.com": None, "b@example.com": None, "c@example.com": "CTO"}
+
+
+def test_in_file_duplicates_under_several_and_compound_keys(imp: Any, engine: sa.Engine) -> None:
+    text = (
+        "Email,LinkedIn,First Name,Last Name\n"
+        "a@example.com,linkedin.com/in/a,Ann,Lee\n"  # 1
+        "b@example.com,linkedin.com/in/b,Bob,Ray\n"  # 2
+        " A@Example.com ,,Ann,Other\n"  # 3: email of 1
+        "c@example.com,linkedin.com/in/b,Cy,Lee\n"  # 4: LinkedIn of 2
+        "c@example.com,,Dee,Ray\n"  # 5: email of 4
+        "d@example.com,,Bob,Ray\n"  # 6: new by email/LinkedIn
+    )
+    result = imp(text)
+    assert (result["created_rows"], result["skipped_rows"]) == (3, 3)
+    rejects = Path(result["errors_file"].removeprefix("file://")).read_text().splitlines()
+    reasons = {line.split(",")[-3]: line.split(",")[-1] for line in rejects[1:]}
+    assert reasons == {
+        "3": "duplicate of row 1",
+        "4": "duplicate of row 2",
+        "5": "duplicate of row 4",
+    }
+    compound = imp(
+        text.replace("@example.com", "@example.org"),
+        "--match",
+        "first_name+last_name",
+        org="other",
+    )
+    assert (compound["created_rows"], compound["skipped_rows"]) == (5, 1)  # row 6 = Bob Ray
+    assert len(contacts(engine, "other")) == 5
