@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pipelines.imports.stage import key_condition, stage_table
+from pipelines.imports.stage import key_condition, stage_companies, stage_rows, stage_table
 from schemas.modules import DataType, FieldDef, ModuleDef
 from schemas.options import ImportOptions
 
@@ -109,6 +109,8 @@ class Resolver:
         self.fields = fields
         self.options = options
         self.table = stage_table(job_id)
+        self.rows = stage_rows(job_id)  # the table plus each row's _company_id
+        self.companies = stage_companies(job_id)
 
     def run(self, sql: str, **params: Any) -> sa.CursorResult[Any]:
         return self.conn.execute(sa.text(sql), {"org": self.org, "job": self.job_id, **params})
@@ -120,25 +122,24 @@ class Resolver:
         if self.module.slug != "contacts":
             return plan
         if "company" in self.fields:
+            # Idempotent: after missing companies are created, a second call resolves them.
             self.run(
-                f"""WITH k AS MATERIALIZED (
-                      SELECT DISTINCT lower(company) AS key FROM {self.table}
-                      WHERE company IS NOT NULL),
-                    r AS MATERIALIZED (
-                      SELECT k.key, coalesce(
-                        (SELECT c.id FROM companies c WHERE c.org = :org AND c.domain = k.key
-                         ORDER BY c.id LIMIT 1),
-                        (SELECT c.id FROM companies c
-                         WHERE c.org = :org AND lower(c.name) = k.key
-                         ORDER BY c.id LIMIT 1)) AS id
-                      FROM k)
-                UPDATE {self.table} s SET _company_id = r.id FROM r
-                WHERE lower(s.company) = r.key AND r.id IS NOT NULL
-                  AND s._company_id IS DISTINCT FROM r.id"""
+                f"""INSERT INTO {self.companies} (key)
+                    SELECT DISTINCT lower(company) FROM {self.table} WHERE company IS NOT NULL
+                    ON CONFLICT DO NOTHING"""
+            )
+            self.run(
+                f"""UPDATE {self.companies} k SET id = coalesce(
+                      (SELECT c.id FROM companies c WHERE c.org = :org AND c.domain = k.key
+                       ORDER BY c.id LIMIT 1),
+                      (SELECT c.id FROM companies c WHERE c.org = :org AND lower(c.name) = k.key
+                       ORDER BY c.id LIMIT 1))
+                    WHERE k.id IS NULL"""
             )
             plan.missing["company"] = self._missing(
-                f"SELECT min(company) FROM {self.table} WHERE company IS NOT NULL AND "
-                "_company_id IS NULL AND _action IS NULL GROUP BY lower(company) ORDER BY 1"
+                f"SELECT min(s.company) FROM {self.table} s JOIN {self.companies} k "
+                "ON k.key = lower(s.company) WHERE k.id IS NULL AND s._action IS NULL "
+                "GROUP BY k.key ORDER BY 1"
             )
         if "groups" in self.fields:
             self.run(
@@ -180,7 +181,7 @@ class Resolver:
         if not keys:
             return
         selects = [
-            f"SELECT s._row, t.id FROM {self.table} s JOIN {target} t ON t.org = :org AND "
+            f"SELECT s._row, t.id FROM {self.rows} s JOIN {target} t ON t.org = :org AND "
             f"{key_condition(self.module, key, 's', 't')} WHERE s._action IS NULL"
             for key in keys
         ]
@@ -296,7 +297,7 @@ class Resolver:
             f"""UPDATE {self.table} s2 SET _changed = c.changed,
                   _action = CASE WHEN cardinality(c.changed) > 0 THEN 'update'
                                  ELSE 'unchanged' END
-                FROM (SELECT s._row, {changed} AS changed FROM {self.table} s
+                FROM (SELECT s._row, {changed} AS changed FROM {self.rows} s
                       JOIN {self.module.table} t ON t.id = s._target
                       WHERE s._action = 'match') c
                 WHERE s2._row = c._row"""

@@ -20,17 +20,38 @@ def stage_table(job_id: int) -> str:
     return f"{STAGE_SCHEMA}.import_{int(job_id)}"
 
 
+def stage_companies(job_id: int) -> str:
+    """One row per distinct company name of the import (lower case) and the id it resolves to."""
+    return f"{STAGE_SCHEMA}.import_{int(job_id)}_companies"
+
+
+def stage_rows(job_id: int) -> str:
+    """The staged rows with `_company_id` looked up by name: statements that need a row's
+    company read this view, so resolving companies never rewrites the staging table."""
+    return f"{STAGE_SCHEMA}.import_{int(job_id)}_rows"
+
+
 def create_stage(conn: sa.Connection, job_id: int, fields: list[str]) -> str:
-    """An UNLOGGED table with `_row`, one text column per mapped field, and planning columns."""
-    table = stage_table(job_id)
+    """An UNLOGGED table with `_row`, one text column per mapped field, and planning columns;
+    the companies table and the rows view (see `stage_rows`)."""
+    table, companies = stage_table(job_id), stage_companies(job_id)
     columns = ", ".join(f'"{f}" text' for f in fields)
     conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {STAGE_SCHEMA}"))
-    conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+    drop_stage(conn, job_id)
     conn.execute(
         sa.text(
             f"CREATE UNLOGGED TABLE {table} (_row bigint PRIMARY KEY{', ' if fields else ''}"
             f"{columns}, _dup_of bigint, _action text, _target bigint, _error text, "
-            "_company_id bigint, _group_ids bigint[], _changed text[])"
+            "_group_ids bigint[], _changed text[])"
+        )
+    )
+    conn.execute(sa.text(f"CREATE UNLOGGED TABLE {companies} (key text PRIMARY KEY, id bigint)"))
+    company = f"LEFT JOIN {companies} c ON c.key = lower(st.company)" if "company" in fields else ""
+    company_id = "c.id" if company else "NULL::bigint"
+    conn.execute(
+        sa.text(
+            f"CREATE VIEW {stage_rows(job_id)} AS SELECT st.*, {company_id} AS _company_id "
+            f"FROM {table} st {company}"
         )
     )
     return table
@@ -42,7 +63,9 @@ def planning_settings(conn: sa.Connection) -> None:
 
 
 def drop_stage(conn: sa.Connection, job_id: int) -> None:
+    conn.execute(sa.text(f"DROP VIEW IF EXISTS {stage_rows(job_id)}"))
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_table(job_id)}"))
+    conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_companies(job_id)}"))
 
 
 def copy_text(conn: sa.Connection, job_id: int, text: str, fields: list[str]) -> None:

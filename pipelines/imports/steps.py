@@ -343,7 +343,7 @@ def _write_plan(run: ImportRun, conn: sa.Connection, exports: Storage) -> str:
         for column, sql, slug in resolver.merged_columns()
     ]
     changes = f"concat_ws('; ', {', '.join(diffs)})" if diffs else "''"
-    table = stage.stage_table(run.job_id)
+    table = stage.stage_rows(run.job_id)
     rows = conn.execute(
         sa.text(
             f"SELECT s._row, s._action, s._target, CASE WHEN s._action = 'update' THEN {changes} "

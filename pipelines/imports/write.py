@@ -70,12 +70,12 @@ class Writer:
             self.run(
                 f"""UPDATE {self.module.table} t SET {assignments}, updated_at = now(),
                       import_job_id = :job
-                    FROM {self.table} s WHERE s._target = t.id AND s._action = 'update'"""
+                    FROM {self.r.rows} s WHERE s._target = t.id AND s._action = 'update'"""
             )
         else:
             self.run(
                 f"""UPDATE {self.module.table} t SET updated_at = now(), import_job_id = :job
-                    FROM {self.table} s WHERE s._target = t.id AND s._action = 'update'"""
+                    FROM {self.r.rows} s WHERE s._target = t.id AND s._action = 'update'"""
             )
         if group_sql:
             self._replace_groups(self.r.merge_mode("groups"))
@@ -125,7 +125,7 @@ class Writer:
         self.run(
             f"""WITH s AS MATERIALIZED (
                     SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS new_id, st.*
-                    FROM {self.table} st WHERE {CREATE} ORDER BY st._row),
+                    FROM {self.r.rows} st WHERE {CREATE} ORDER BY st._row),
                 ins AS (INSERT INTO {table} ({", ".join(columns)})
                         SELECT {", ".join(values)} FROM s){links}
                 {events}"""
