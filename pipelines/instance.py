@@ -1,17 +1,34 @@
 """The Dagster instance the CLI and `./dev ui` share: DAGSTER_HOME, default
-``<CONTACTFLOW_HOME>/dagster``, holding a link to the repository's dagster.yaml."""
+``<CONTACTFLOW_HOME>/dagster``, holding a link to the repository's dagster.yaml; and the
+resources the code location binds to every job (`pipelines.definitions` uses the same ones, so
+the CLI can run one job without importing the whole code location)."""
 
 from __future__ import annotations
 
 import fcntl
 import os
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
+from resources.dagster_postgres import PostgresResource
 from resources.embedded_postgres import contactflow_home
+from resources.notify import NotifierResource
+from resources.storage import StorageResource
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+RESOURCES: dict[str, Any] = {
+    "postgres": PostgresResource(),
+    "uploads": StorageResource(kind="uploads"),
+    "exports": StorageResource(kind="exports"),
+    "notifier": NotifierResource(),
+}
+
+# The SQLite files of the default storage (run, event-log index, schedule storage), relative to
+# DAGSTER_HOME: once they all exist, another process has created every schema already.
+SQLITE_STORAGE_FILES = ("history/runs.db", "history/runs/index.db", "schedules/schedules.db")
 
 
 def ensure_dagster_home() -> Path:
@@ -27,12 +44,16 @@ def ensure_dagster_home() -> Path:
 
 def get_instance() -> dg.DagsterInstance:
     """The instance, its storages created under a file lock: two CLI processes starting at
-    once on a fresh DAGSTER_HOME would otherwise race creating the SQLite schemas."""
+    once on a fresh DAGSTER_HOME would otherwise race creating the SQLite schemas. Storages
+    that Dagster opens lazily are touched inside the lock, unless their files show that they
+    exist already (other storage configurations are always touched)."""
     home = ensure_dagster_home()
     with open(home / ".contactflow.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        created = all((home / name).exists() for name in SQLITE_STORAGE_FILES)
         instance = dg.DagsterInstance.get()
-        instance.get_runs(limit=1)
-        instance.get_dynamic_partitions("import_files")
-        instance.all_instigator_state()
+        if not created:
+            instance.get_runs(limit=1)
+            instance.get_dynamic_partitions("import_files")
+            instance.all_instigator_state()
     return instance

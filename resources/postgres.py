@@ -1,5 +1,7 @@
-"""PostgreSQL access: the database URL (embedded server or DATABASE_URL), engines, migrations,
-and the Dagster resource that hands them to ops."""
+"""PostgreSQL access: the database URL (embedded server or DATABASE_URL), engines and
+migrations. No Dagster here (the resource is in resources/dagster_postgres.py): the CLI's
+`jobs`, `job` and `db` commands need an engine, not Dagster, whose import is most of their
+start-up time."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 
-import dagster as dg
 import sqlalchemy as sa
 
 from pipelines.errors import SetupError
@@ -40,9 +41,14 @@ def engine_for(url: str) -> sa.Engine:
 
 @cache
 def _migrated(url: str) -> bool:
-    from migrations import upgrade
+    """Migrate the database once per process. Alembic is imported only when the schema is not
+    already at head (one query tells)."""
+    from migrations import is_at_head
 
-    upgrade(url)
+    if not is_at_head(engine_for(url)):
+        from migrations import upgrade
+
+        upgrade(url)
     return True
 
 
@@ -66,12 +72,3 @@ def terminate_on_interrupt(conn: sa.Connection) -> Iterator[None]:
             with conn.engine.connect() as other:
                 other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         raise
-
-
-class PostgresResource(dg.ConfigurableResource):
-    """The project's database. Empty `url` means DATABASE_URL, else the embedded server."""
-
-    url: str = ""
-
-    def engine(self) -> sa.Engine:
-        return migrated_engine(self.url or None)

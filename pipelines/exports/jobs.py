@@ -82,11 +82,16 @@ def export_now(
 def execute_export(
     instance: dg.DagsterInstance, run_config: dict[str, Any], tags: dict[str, str] | None = None
 ) -> dg.ExecuteInProcessResult:
-    """Run `export_records` in this process on `instance`, so the run shows in the UI."""
-    from pipelines.definitions import defs
+    """Run `export_records` in this process on `instance`, so the run shows in the UI (with the
+    code location's resources, without importing the rest of the code location)."""
+    from pipelines.instance import RESOURCES
 
-    return defs.get_job_def("export_records").execute_in_process(
-        run_config=run_config, instance=instance, tags=tags, raise_on_error=False
+    return export_records.execute_in_process(
+        run_config=run_config,
+        instance=instance,
+        tags=tags,
+        raise_on_error=False,
+        resources=RESOURCES,
     )
 
 

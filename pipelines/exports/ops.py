@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from pipelines.errors import InputRejected, JobFailed, TransientError
 from pipelines.exports import jobstore, steps
 from pipelines.exports.steps import ExportRun
-from resources.postgres import PostgresResource
+from resources.dagster_postgres import PostgresResource
 from resources.storage import StorageResource, storage_for_url
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)

@@ -115,8 +115,10 @@ def transform_chunks(tasks: list[ChunkTask], workers: int) -> Iterator[ChunkResu
         for task in tasks:
             yield transform_chunk(task)
         return
-    # Objects that exist now are never collected in the workers: the collector does not write
-    # to their pages, so the workers share them with this process instead of copying them.
+    # Objects that exist now are left out of garbage collection (here and in the workers), so
+    # the collector does not write to their pages and the workers share them with this process
+    # instead of copying them. They are live (collected just before) and stay frozen: a command
+    # runs one import and exits.
     gc.collect()
     gc.freeze()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
@@ -131,7 +133,6 @@ def transform_chunks(tasks: list[ChunkTask], workers: int) -> Iterator[ChunkResu
     finally:
         # On an error or interrupt, queued chunks are dropped; running ones finish first.
         pool.shutdown(wait=True, cancel_futures=True)
-        gc.unfreeze()
 
 
 def chunk_tasks(

@@ -71,29 +71,33 @@ def execute_import(
     org: str,
     module: str,
 ) -> dg.ExecuteInProcessResult:
-    """Run `import_file` in this process on `instance`, so the run shows in the UI."""
-    from pipelines.definitions import defs
+    """Run `import_file` in this process on `instance`, so the run shows in the UI. The job
+    gets the code location's resources (the run is the same as through
+    `pipelines.definitions`) without importing the rest of the code location."""
+    from pipelines.instance import RESOURCES
 
     instance.add_dynamic_partitions(IMPORT_PARTITIONS.name or "", [partition_key])
-    return defs.get_job_def("import_file").execute_in_process(
+    return import_file.execute_in_process(
         run_config=run_config,
         instance=instance,
         partition_key=partition_key,
         tags={IMPORT_TARGET_TAG: f"{org}/{module}"},
         raise_on_error=False,
+        resources=RESOURCES,
     )
 
 
 def execute_rollback(instance: dg.DagsterInstance, import_job_id: int) -> dg.ExecuteInProcessResult:
-    from pipelines.definitions import defs
+    from pipelines.instance import RESOURCES
 
-    return defs.get_job_def("rollback_import").execute_in_process(
+    return rollback_import.execute_in_process(
         run_config={
             "ops": {"rollback_records": {"config": {"import_job_id": import_job_id}}},
             "loggers": QUIET_LOGGERS,
         },
         instance=instance,
         raise_on_error=False,
+        resources=RESOURCES,
     )
 
 

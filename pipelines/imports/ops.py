@@ -14,7 +14,7 @@ from pipelines.errors import InputRejected, JobFailed, TransientError
 from pipelines.imports import jobstore, steps
 from pipelines.imports.steps import ImportRun
 from pipelines.markdown import markdown_table
-from resources.postgres import PostgresResource
+from resources.dagster_postgres import PostgresResource
 from resources.storage import StorageResource
 from schemas.modules import get_module
 from schemas.options import parse_options

@@ -17,8 +17,8 @@ from pipelines.imports.jobs import (
 )
 from pipelines.imports.uploads import Scan, ScanLimits, Upload, UploadCursor, scan
 from pipelines.outcomes import UPLOAD_KEY_TAG, FinishedRun, job_for, record_failure
+from resources.dagster_postgres import PostgresResource
 from resources.notify import NotifierResource, build_payload
-from resources.postgres import PostgresResource
 from resources.storage import StorageResource
 
 RUN_KEY_TAG = "dagster/run_key"

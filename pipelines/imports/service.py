@@ -12,7 +12,6 @@ import yaml
 from pipelines.errors import InputRejected
 from pipelines.imports.parse import ParseHints, SourceFile
 from pipelines.imports.suggest import suggest_mapping
-from pipelines.keyvalue import key_value as key_value  # the CLI still imports it from here
 from schemas.modules import get_module
 from schemas.options import ImportOptions, parse_options
 

@@ -9,7 +9,7 @@ from pipelines.maintenance.cleanup import (
     ROLLBACK_RETENTION_DAYS,
     run_cleanup,
 )
-from resources.postgres import PostgresResource
+from resources.dagster_postgres import PostgresResource
 
 TIMED_OUT_MESSAGE = "contactflow cleanup: the job timed out (import_timeout_minutes)."
 
