@@ -1,12 +1,17 @@
 """The rejects file: every row not written (error or in-file duplicate) with its original
-columns plus `_row`, `_field`, `_error`. Steps append to the CSV as they find problems; the
-report step sorts it by row and writes the JSON twin (see steps._publish_rejects)."""
+columns plus `_row`, `_field`, `_error`. Each step writes its own part in row order (parse
+errors, validation errors, rows the database step rejected); the report step merges the parts
+into one file sorted by row, and its JSON twin, streaming (see `merge_parts`)."""
 
 from __future__ import annotations
 
 import csv
+import heapq
+import json
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import pandas as pd
 
@@ -19,15 +24,13 @@ META_COLUMNS = ("_row", "_field", "_error")
 class RejectsWriter:
     """Appends rejected rows to a CSV; one line per row, its errors joined with '; '."""
 
-    def __init__(self, csv_path: Path, source_columns: list[str], append: bool = False) -> None:
+    def __init__(self, csv_path: Path, source_columns: list[str]) -> None:
         self.csv_path = csv_path
         self.columns = list(source_columns)
         csv_path.parent.mkdir(parents=True, exist_ok=True)
-        new = not (append and csv_path.exists())
-        self._handle = open(csv_path, "w" if new else "a", encoding="utf-8", newline="")  # noqa: SIM115 (closed by close())
+        self._handle = open(csv_path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed by close())
         self._writer = csv.writer(self._handle)
-        if new:
-            self._writer.writerow([*self.columns, *META_COLUMNS])
+        self._writer.writerow([*self.columns, *META_COLUMNS])
 
     def write(self, raw: pd.DataFrame, errors: list[RowError]) -> None:
         """Write the rows of `raw` (indexed by row number) that `errors` name."""
@@ -52,3 +55,43 @@ class RejectsWriter:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def merge_parts(parts: list[Path], csv_path: Path, json_path: Path) -> int:
+    """Merge rejects parts (each in row order, no row in two parts) into one CSV sorted by row
+    and its JSON twin (a list of objects, empty cells as null, `_row` a number), streaming:
+    memory does not grow with the number of rejected rows. Returns the number of rows."""
+    readers = [_rows(path) for path in parts if path.exists()]
+    header: list[str] | None = None
+    for path in parts:
+        if path.exists():
+            with open(path, newline="", encoding="utf-8") as handle:
+                header = next(csv.reader(handle))
+            break
+    if header is None:
+        return 0
+    position = header.index("_row")
+    count = 0
+    with (
+        open(csv_path, "w", newline="", encoding="utf-8") as out_csv,
+        open(json_path, "w", encoding="utf-8") as out_json,
+    ):
+        writer = csv.writer(out_csv)
+        writer.writerow(header)
+        out_json.write("[")
+        for row in heapq.merge(*readers, key=lambda r: int(r[position])):
+            writer.writerow(row)
+            record: dict[str, Any] = {n: (v or None) for n, v in zip(header, row)}
+            record["_row"] = int(row[position])
+            out_json.write(",\n" if count else "\n")
+            out_json.write(json.dumps(record, ensure_ascii=False))
+            count += 1
+        out_json.write("\n]\n" if count else "]\n")
+    return count
+
+
+def _rows(path: Path) -> Iterator[list[str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        yield from reader

@@ -4,6 +4,7 @@ validated rows travel in the job's staging table."""
 
 from __future__ import annotations
 
+import bisect
 import csv
 import json
 import shutil
@@ -23,7 +24,7 @@ from pipelines.imports import jobstore, stage
 from pipelines.imports.chunks import chunk_tasks, transform_chunks, worker_count
 from pipelines.imports.mapping import choose_mapping, mapped_fields
 from pipelines.imports.parse import ParseHints, RowError, SourceFile
-from pipelines.imports.rejects import RejectsWriter
+from pipelines.imports.rejects import RejectsWriter, merge_parts
 from pipelines.imports.resolve import Resolver
 from pipelines.imports.validate import display_value
 from pipelines.imports.write import Writer
@@ -75,6 +76,10 @@ class ImportRun:
     @property
     def rejects_path(self) -> Path:
         return self.work / "rejects.csv"
+
+    def rejects_part(self, kind: str) -> Path:
+        """One step's rejects, in row order: `parse`, `rows` (validation), `staged`."""
+        return self.work / f"rejects-{kind}.csv"
 
     def note_errors(self, errors: list[RowError]) -> None:
         self.error_rows += len({e.row for e in errors})
@@ -135,10 +140,11 @@ def validate_step(run: ImportRun, engine: sa.Engine) -> ImportRun:
     then mark in-file duplicates (first row wins)."""
     module = run.module
     source_columns = run.file_info["source_columns"]
-    with RejectsWriter(run.rejects_path, source_columns) as rejects:
+    with RejectsWriter(run.rejects_part("parse"), source_columns) as parse_rejects:
         for number in range(1, run.chunks + 1):
             bad = pd.read_parquet(run.chunk_path("bad", number))
-            rejects.write(bad, _parse_errors_for(run, bad))
+            parse_rejects.write(bad, _parse_errors_for(run, bad))
+    with RejectsWriter(run.rejects_part("rows"), source_columns) as rejects:
         with engine.begin() as conn:
             stage.create_stage(conn, run.job_id, run.fields)
         tasks = chunk_tasks(
@@ -287,10 +293,15 @@ def _reject_staged_rows(run: ImportRun, conn: sa.Connection) -> None:
         for r, action, err, dup in found
     ]
     run.note_errors([e for e, f in zip(rejected, found) if f[1] == "error"])
-    with RejectsWriter(run.rejects_path, run.file_info["source_columns"], append=True) as out:
+    rows = [e.row for e in rejected]  # ascending, as the chunks are
+    with RejectsWriter(run.rejects_part("staged"), run.file_info["source_columns"]) as out:
         for number in range(1, run.chunks + 1):
             raw = pd.read_parquet(run.chunk_path("raw", number))
-            out.write(raw, [e for e in rejected if e.row in raw.index])
+            if raw.empty:
+                continue
+            first = bisect.bisect_left(rows, int(raw.index.min()))
+            last = bisect.bisect_right(rows, int(raw.index.max()))
+            out.write(raw, rejected[first:last])
 
 
 def _counts(run: ImportRun, actions: dict[str, int]) -> dict[str, int]:
@@ -364,29 +375,21 @@ def _write_plan(run: ImportRun, conn: sa.Connection, exports: Storage) -> str:
     return exports.put_file(path, f"{run.org}/plans/import-{run.job_id}-plan.csv", "text/csv")
 
 
-def _file_errors(run: ImportRun) -> list[dict[str, Any]]:
-    """Rows rejected before staging (parse and validation errors), from the rejects file."""
-    with open(run.rejects_path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        seen: dict[str, dict[str, Any]] = {}
-        for record in reader:
-            if not record["_error"].startswith("duplicate of row"):
-                seen.setdefault(
-                    record["_row"], {"row": int(record["_row"]), "error": record["_error"]}
-                )
-    return list(seen.values())
+def _file_errors(run: ImportRun) -> Iterator[dict[str, Any]]:
+    """Rows rejected before staging (parse and validation errors), from their rejects parts."""
+    for kind in ("parse", "rows"):
+        with open(run.rejects_part(kind), newline="", encoding="utf-8") as handle:
+            for record in csv.DictReader(handle):
+                yield {"row": int(record["_row"]), "error": record["_error"]}
 
 
 def _publish_rejects(run: ImportRun, exports: Storage) -> str | None:
-    """Sort the rejects by row, write the JSON twin, store both; None when nothing was rejected."""
-    frame = pd.read_csv(run.rejects_path, dtype=str, keep_default_na=False)
-    if frame.empty:
-        return None
-    frame["_row"] = frame["_row"].astype(int)
-    frame = frame.sort_values("_row", kind="stable")
-    frame.to_csv(run.rejects_path, index=False)
+    """Merge the rejects parts into one file sorted by row with its JSON twin, store both;
+    None when nothing was rejected."""
     json_path = run.rejects_path.with_suffix(".json")
-    frame.replace({"": None}).to_json(json_path, orient="records", force_ascii=False, indent=1)
+    parts = [run.rejects_part(kind) for kind in ("parse", "rows", "staged")]
+    if not merge_parts(parts, run.rejects_path, json_path):
+        return None
     key = f"{run.org}/rejects/import-{run.job_id}-rejects"
     location = exports.put_file(run.rejects_path, f"{key}.csv", "text/csv")
     exports.put_file(json_path, f"{key}.json", "application/json")
