@@ -35,6 +35,7 @@ from schemas.modules import ModuleDef, get_module
 from schemas.options import ImportOptions
 
 MAX_REPORTED_ERRORS = 100
+ANALYZE_AFTER = 10_000  # records written by one import before it ANALYZEs the record table
 
 
 @dataclass
@@ -216,6 +217,11 @@ def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str,
     if opts.validate_only:
         with engine.begin() as conn:
             stage.drop_stage(conn, run.job_id)
+    elif sum(counts[k] for k in ("created_rows", "updated_rows", "deleted_rows")) >= ANALYZE_AFTER:
+        # Fresh planner statistics now rather than when autovacuum gets to it: the first export
+        # after a million-row import planned on an empty table's statistics and took 4x longer.
+        with phase("analyze"), engine.begin() as conn:
+            conn.execute(sa.text(f"ANALYZE {run.module.table}"))
     return {**counts, **outcome, "plan_file": plan_file, "phases": phase.seconds}
 
 

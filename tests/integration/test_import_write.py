@@ -299,3 +299,20 @@ def test_in_file_duplicates_under_several_and_compound_keys(imp: Any, engine: sa
     )
     assert (compound["created_rows"], compound["skipped_rows"]) == (5, 1)  # row 6 = Bob Ray
     assert len(contacts(engine, "other")) == 5
+
+
+def test_a_large_import_analyzes_the_record_table(
+    imp: Any, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def analyzed() -> bool:
+        with engine.connect() as conn:
+            return conn.execute(
+                sa.text("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                        "WHERE relname = 'contacts'")
+            ).scalar_one()  # fmt: skip
+
+    monkeypatch.setattr("pipelines.imports.steps.ANALYZE_AFTER", 3)
+    imp("Email\na@example.com\nb@example.com\n")
+    assert not analyzed()
+    imp("Email\nc@example.com\nd@example.com\ne@example.com\n")
+    assert analyzed()
