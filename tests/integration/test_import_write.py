@@ -304,15 +304,24 @@ def test_in_file_duplicates_under_several_and_compound_keys(imp: Any, engine: sa
 def test_a_large_import_analyzes_the_record_table(
     imp: Any, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def analyzed() -> bool:
+    def analyzed(table: str) -> bool:
         with engine.connect() as conn:
-            return conn.execute(
-                sa.text("SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
-                        "WHERE relname = 'contacts'")
-            ).scalar_one()  # fmt: skip
+            return bool(
+                conn.execute(
+                    sa.text(
+                        "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                        "WHERE relname = :table"
+                    ),
+                    {"table": table},
+                ).scalar_one()
+            )
 
     monkeypatch.setattr("pipelines.imports.steps.ANALYZE_AFTER", 3)
-    imp("Email\na@example.com\nb@example.com\n")
-    assert not analyzed()
-    imp("Email\nc@example.com\nd@example.com\ne@example.com\n")
-    assert analyzed()
+    monkeypatch.setattr("pipelines.imports.steps.ANALYZE_AFTER_REFERENCES", 2)
+    imp("Email,Company\na@example.com,Acme\nb@example.com,\n", "--create-missing-references")
+    assert not analyzed("contacts") and not analyzed("companies")
+    imp(
+        "Email,Company\nc@example.com,Initech\nd@example.com,Globex\ne@example.com,\n",
+        "--create-missing-references",
+    )
+    assert analyzed("contacts") and analyzed("companies")
