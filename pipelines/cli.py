@@ -163,8 +163,8 @@ def job(args: argparse.Namespace) -> dict[str, Any]:
 def rollback(args: argparse.Namespace) -> dict[str, Any]:
     with _loading_modules():
         from pipelines.imports import jobstore
-        from pipelines.imports.jobs import execute_rollback, failure_reason
-        from pipelines.instance import get_instance
+        from pipelines.imports.jobs import execute_rollback
+        from pipelines.instance import failure_reason, get_instance
         from resources.postgres import migrated_engine
 
     jobstore.get_job(migrated_engine(), args.id)

@@ -26,6 +26,10 @@ RESOURCES: dict[str, Any] = {
     "notifier": NotifierResource(),
 }
 
+# Runs the CLI executes in-process log to the console only what matters (their events are stored
+# and shown in the UI either way).
+QUIET_LOGGERS = {"console": {"config": {"log_level": "CRITICAL"}}}
+
 # The SQLite files of the default storage (run, event-log index, schedule storage), relative to
 # DAGSTER_HOME: once they all exist, another process has created every schema already.
 SQLITE_STORAGE_FILES = ("history/runs.db", "history/runs/index.db", "schedules/schedules.db")
@@ -57,3 +61,15 @@ def get_instance() -> dg.DagsterInstance:
             instance.get_dynamic_partitions("import_files")
             instance.all_instigator_state()
     return instance
+
+
+def failure_reason(result: dg.ExecuteInProcessResult) -> str:
+    """The first step failure's message as a person should read it (no exception class)."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data:
+            data = event.step_failure_data
+            if data.user_failure_data and data.user_failure_data.description:
+                return data.user_failure_data.description
+            if data.error:
+                return data.error.message.strip().splitlines()[-1]
+    return f"run {result.run_id} failed; see the Dagster UI"

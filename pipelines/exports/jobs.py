@@ -13,7 +13,6 @@ from pipelines.errors import InputRejected, JobFailed
 from pipelines.exports.ops import publish_export, render_export
 
 EXPORT_NAME_TAG = "contactflow/export-name"
-QUIET_LOGGERS = {"console": {"config": {"log_level": "CRITICAL"}}}
 RESULT_KEYS = (
     "export_job_id",
     "status",
@@ -58,8 +57,7 @@ def export_now(
     `export_records` in this process on the configured instance, copy the file to `output`
     when given, and return SPEC §8's result."""
     from pipelines.exports import jobstore, steps
-    from pipelines.imports.jobs import failure_reason
-    from pipelines.instance import get_instance
+    from pipelines.instance import QUIET_LOGGERS, failure_reason, get_instance
     from resources.postgres import migrated_engine
 
     opts = steps.prepare(org, module, options)

@@ -51,7 +51,6 @@ class ChunkTask:
 @dataclass
 class ChunkResult:
     number: int
-    valid_rows: int
     copy_text: str
     errors: list[RowError] = field(default_factory=list)
     rejected: pd.DataFrame | None = None
@@ -70,7 +69,7 @@ def transform_chunk(task: ChunkTask) -> ChunkResult:
         rows = sorted({e.row for e in errors if e.row in raw.index})
         rejected = raw.loc[rows, task.source_columns]
     text = copy_text(valid, task.fields, module)
-    return ChunkResult(task.number, len(valid), text, errors, rejected)
+    return ChunkResult(task.number, text, errors, rejected)
 
 
 def copy_text(frame: pd.DataFrame, fields: list[str], module: ModuleDef) -> str:

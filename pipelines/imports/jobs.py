@@ -21,7 +21,6 @@ from schemas.options import ImportOptions
 REPO_ROOT = Path(__file__).resolve().parents[2]
 IMPORT_PARTITIONS = dg.DynamicPartitionsDefinition(name="import_files")
 IMPORT_TARGET_TAG = "contactflow/import-target"
-QUIET_LOGGERS = {"console": {"config": {"log_level": "CRITICAL"}}}
 
 
 @dg.job(
@@ -88,7 +87,7 @@ def execute_import(
 
 
 def execute_rollback(instance: dg.DagsterInstance, import_job_id: int) -> dg.ExecuteInProcessResult:
-    from pipelines.instance import RESOURCES
+    from pipelines.instance import QUIET_LOGGERS, RESOURCES
 
     return rollback_import.execute_in_process(
         run_config={
@@ -101,18 +100,6 @@ def execute_rollback(instance: dg.DagsterInstance, import_job_id: int) -> dg.Exe
     )
 
 
-def failure_reason(result: dg.ExecuteInProcessResult) -> str:
-    """The first step failure's message as a person should read it (no exception class)."""
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data:
-            data = event.step_failure_data
-            if data.user_failure_data and data.user_failure_data.description:
-                return data.user_failure_data.description
-            if data.error:
-                return data.error.message.strip().splitlines()[-1]
-    return f"run {result.run_id} failed; see the Dagster UI"
-
-
 def import_now(
     path: Path, org: str, module_slug: str, options: ImportOptions, launch: bool = False
 ) -> dict[str, Any]:
@@ -120,7 +107,7 @@ def import_now(
     `import_file` in this process on the configured instance and return SPEC §8's result, or
     with `launch` queue the run for the daemon and return at once."""
     from pipelines.imports import jobstore, service
-    from pipelines.instance import get_instance
+    from pipelines.instance import QUIET_LOGGERS, failure_reason, get_instance
     from resources.postgres import migrated_engine
     from resources.storage import StorageResource
 

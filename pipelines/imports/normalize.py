@@ -289,9 +289,9 @@ def _national_prefix(country_code: int) -> re.Pattern[str]:
     return re.compile(prefix) if prefix else _NEVER
 
 
-def _canonical_e164(value: str) -> str | None:
-    """`value` (ASCII "+<digits>") when `phonenumbers` would parse it to itself and call it a
-    possible number; None when only the full parse can tell.
+def _is_canonical_e164(value: str) -> bool:
+    """Whether `phonenumbers` would parse `value` (ASCII "+<digits>") to itself and call it a
+    possible number; False also when only the full parse can tell.
 
     Parsing can only change such a number by stripping a national prefix after the country
     code, so values where that prefix could apply (and unknown country codes) take the full
@@ -303,17 +303,17 @@ def _canonical_e164(value: str) -> str | None:
         if code in _COUNTRY_CODES:
             national = digits[size:]
             if not national or _national_prefix(int(code)).match(national) is not None:
-                return None
+                return False
             number = phonenumbers.PhoneNumber(country_code=int(code), national_number=int(national))
             if len(national) > 1 and national[0] == "0":
                 number.italian_leading_zero = True
                 zeros = len(national) - len(national.lstrip("0"))
                 number.number_of_leading_zeros = min(zeros, len(national) - 1)
             if not phonenumbers.is_possible_number(number):
-                return None
+                return False
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-            return value if e164 == value else None
-    return None
+            return e164 == value
+    return False
 
 
 def _parse_phone(value: str, original: str, region: str) -> str:
@@ -338,7 +338,7 @@ def _canonical_phone(value: str, region: str, nanp: bool) -> str:
         digits = numeric.group(1)
     if digits[0] == "+":
         compact = _PHONE_SEPARATORS.sub("", digits)
-        if compact.isascii() and _E164.fullmatch(compact) and _canonical_e164(compact):
+        if compact.isascii() and _E164.fullmatch(compact) and _is_canonical_e164(compact):
             return compact
     if nanp and (match := _NANP.fullmatch(digits)):
         return f"+1{match[1]}{match[2]}{match[3]}"

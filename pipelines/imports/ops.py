@@ -144,7 +144,7 @@ def validate_rows(
             "chunks": run.chunks,
             "worker_processes": run.workers,
             "error_sample": dg.MetadataValue.md(markdown_table(pd.DataFrame(run.errors[:20]))),
-            "rejects_file (local)": str(run.rejects_path),
+            "validation_rejects (local)": str(run.rejects_part("rows")),
         }
     )
     return run

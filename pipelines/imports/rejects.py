@@ -61,15 +61,11 @@ def merge_parts(parts: list[Path], csv_path: Path, json_path: Path) -> int:
     """Merge rejects parts (each in row order, no row in two parts) into one CSV sorted by row
     and its JSON twin (a list of objects, empty cells as null, `_row` a number), streaming:
     memory does not grow with the number of rejected rows. Returns the number of rows."""
-    readers = [_rows(path) for path in parts if path.exists()]
-    header: list[str] | None = None
-    for path in parts:
-        if path.exists():
-            with open(path, newline="", encoding="utf-8") as handle:
-                header = next(csv.reader(handle))
-            break
-    if header is None:
+    existing = [path for path in parts if path.exists()]
+    if not existing:
         return 0
+    with open(existing[0], newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))  # every part has the same columns
     position = header.index("_row")
     count = 0
     with (
@@ -79,7 +75,8 @@ def merge_parts(parts: list[Path], csv_path: Path, json_path: Path) -> int:
         writer = csv.writer(out_csv)
         writer.writerow(header)
         out_json.write("[")
-        for row in heapq.merge(*readers, key=lambda r: int(r[position])):
+        rows = heapq.merge(*(_rows(path) for path in existing), key=lambda r: int(r[position]))
+        for row in rows:
             writer.writerow(row)
             record: dict[str, Any] = {n: (v or None) for n, v in zip(header, row)}
             record["_row"] = int(row[position])

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from schemas.modules import DataType, ModuleDef
 
 STAGE_SCHEMA = "staging"
-# Settings for the planning and write statements of one import (SET LOCAL: this transaction
-# only). The sorts and hashes over the staging table spill to disk at the default 4 MB, and JIT
-# compiling these one-off statements costs more than it saves.
 # A staging table lives for one import, which ANALYZEs it when its statistics matter; an
 # autovacuum worker started by the bulk COPY would only compete with the write for the CPU.
 NO_AUTOVACUUM = "WITH (autovacuum_enabled = false)"
+# Settings for the planning and write statements of one import (SET LOCAL: this transaction
+# only). The sorts and hashes over the staging table spill to disk at the default 4 MB, and JIT
+# compiling these one-off statements costs more than it saves.
 PLANNING_SETTINGS = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off")
 
 
