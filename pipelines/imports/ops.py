@@ -158,6 +158,7 @@ def write_records(
     exports: StorageResource,
 ) -> dict[str, Any]:
     with job_guard(context, postgres.engine(), run.job_id):
+        run = steps.ensure_staged(run, postgres.engine())
         summary = steps.write_step(run, postgres.engine(), exports.storage())
         steps.finish(run)
     summary.update(

@@ -75,17 +75,27 @@ def drop_stage(conn: sa.Connection, job_id: int) -> None:
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_companies(job_id)}"))
 
 
-def copy_text(conn: sa.Connection, job_id: int, text: str, fields: list[str]) -> None:
-    """COPY rows rendered by `chunks.copy_text` (row number, then the fields) into the stage."""
+def copy_text(conn: sa.Connection, job_id: int, text: str, fields: list[str]) -> int:
+    """COPY rows rendered by `chunks.copy_text` (row number, then the fields) into the stage;
+    returns how many rows it wrote."""
     if not text:
-        return
+        return 0
     columns = ", ".join(["_row", *(f'"{f}"' for f in fields)])
     raw: Any = conn.connection.driver_connection
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY {stage_table(job_id)} ({columns}) FROM STDIN (FORMAT csv)") as copy,
-    ):
-        copy.write(text)
+    with raw.cursor() as cursor:
+        with cursor.copy(f"COPY {stage_table(job_id)} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(text)
+        return int(cursor.rowcount)
+
+
+def staged_count(conn: sa.Connection, job_id: int) -> int | None:
+    """Rows in the staging table; None when the table is gone."""
+    exists = conn.execute(
+        sa.text("SELECT to_regclass(:table) IS NOT NULL"), {"table": stage_table(job_id)}
+    ).scalar_one()
+    if not exists:
+        return None
+    return int(conn.execute(sa.text(f"SELECT count(*) FROM {stage_table(job_id)}")).scalar_one())
 
 
 def key_expr(module: ModuleDef, field: str, alias: str, stage: bool, by_id: bool = True) -> str:

@@ -5,6 +5,7 @@ validated rows travel in the job's staging table."""
 from __future__ import annotations
 
 import bisect
+import copy
 import csv
 import json
 import shutil
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from pipelines.errors import JobFailed
+from pipelines.errors import JobFailed, TransientError
 from pipelines.imports import jobstore, stage
 from pipelines.imports.chunks import chunk_tasks, transform_chunks, worker_count
 from pipelines.imports.mapping import choose_mapping, mapped_fields
@@ -59,6 +60,15 @@ class ImportRun:
     error_rows: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     workers: int = 1
+    parse_error_rows: int = 0  # `error_rows` and the length of `errors` after parsing:
+    parse_errors_listed: int = 0  # where validation starts counting
+    staged_rows: int = 0  # rows COPYed into the staging table, checked before the write
+
+    def copy(self) -> ImportRun:
+        """A step works on its own copy: an op retried in the same process (in-process
+        executor) gets the input object it had, which must not carry the failed attempt's
+        counts (a retried validation counted its rejects twice)."""
+        return copy.deepcopy(self)
 
     @property
     def module(self) -> ModuleDef:
@@ -95,6 +105,7 @@ def work_dir_for(job_id: int) -> Path:
 
 def parse_step(run: ImportRun) -> ImportRun:
     """Detect the file and write its rows as raw Parquet chunks (bad rows in `bad` chunks)."""
+    run = run.copy()
     opts = run.opts
     hints = ParseHints(
         encoding=opts.encoding,
@@ -116,6 +127,7 @@ def parse_step(run: ImportRun) -> ImportRun:
         run.total_rows += run.chunk_rows[-1]
         run.chunks = number
     run.note_errors(errors)
+    run.parse_error_rows, run.parse_errors_listed = run.error_rows, len(run.errors)
     _append_errors(run, errors)
     return run
 
@@ -123,6 +135,7 @@ def parse_step(run: ImportRun) -> ImportRun:
 def map_step(run: ImportRun) -> ImportRun:
     """Choose the mapping (explicit or suggested) and check it against the module; it is
     applied chunk by chunk in `validate_step`, which normalizes and validates in one pass."""
+    run = run.copy()
     opts = run.opts
     columns = run.file_info["source_columns"]
     sample = (
@@ -139,7 +152,12 @@ def map_step(run: ImportRun) -> ImportRun:
 def validate_step(run: ImportRun, engine: sa.Engine) -> ImportRun:
     """Map, normalize and validate every chunk (in parallel workers, see chunks.py), COPY the
     valid rows to the staging table and the rejected ones to the rejects file in chunk order,
-    then mark in-file duplicates (first row wins)."""
+    then mark in-file duplicates (first row wins). Counting starts again from the parse
+    errors, so a retry (or a re-stage, see `ensure_staged`) never counts a reject twice."""
+    run = run.copy()
+    run.error_rows = run.parse_error_rows
+    run.errors = run.errors[: run.parse_errors_listed]
+    run.staged_rows = 0
     module = run.module
     source_columns = run.file_info["source_columns"]
     with RejectsWriter(run.rejects_part("parse"), source_columns) as parse_rejects:
@@ -163,13 +181,36 @@ def validate_step(run: ImportRun, engine: sa.Engine) -> ImportRun:
             if result.rejected is not None:
                 rejects.write(result.rejected, result.errors)
             with engine.begin() as conn:
-                stage.copy_text(conn, run.job_id, result.copy_text, run.fields)
+                run.staged_rows += stage.copy_text(conn, run.job_id, result.copy_text, run.fields)
                 done = sum(run.chunk_rows[: result.number])
                 jobstore.update_job(conn, run.job_id, processed_rows=done)
         keys = stage.usable_keys(module, run.opts.match_keys(module), run.fields)
         with engine.begin() as conn:
             stage.mark_in_file_duplicates(conn, run.job_id, module, keys)
     return run
+
+
+def ensure_staged(run: ImportRun, engine: sa.Engine) -> ImportRun:
+    """The run, re-staged from its raw chunks when the staging table lost rows. It is UNLOGGED
+    (no WAL for a table that lives minutes), and PostgreSQL's crash recovery empties unlogged
+    tables: a write retried after a database crash would otherwise "succeed" on an empty
+    stage and report a completed import that wrote nothing."""
+    with engine.connect() as conn:
+        found = stage.staged_count(conn, run.job_id)
+    if found == run.staged_rows:
+        return run
+    return validate_step(run, engine)
+
+
+def _check_staged(run: ImportRun, conn: sa.Connection) -> None:
+    """Under the write lock, the stage still holds every staged row (see `ensure_staged`);
+    raised as transient, so the retried step re-stages."""
+    found = stage.staged_count(conn, run.job_id)
+    if found != run.staged_rows:
+        raise TransientError(
+            f"the staging table holds {found or 0} of {run.staged_rows} validated rows "
+            "(the database restarted and emptied it); they are staged again on retry"
+        )
 
 
 def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str, Any]:
@@ -184,6 +225,7 @@ def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str,
         with phase("lock"):
             writer.lock()
             stage.planning_settings(conn)
+            _check_staged(run, conn)
         with phase("resolve"):
             references = resolver.resolve_references()
             created_refs = (

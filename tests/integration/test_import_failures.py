@@ -116,3 +116,70 @@ def test_concurrent_imports_serialise_without_duplicates(
         assert sum(r[matched] for r in results) == 1500
         for result in results:
             assert result["created_rows"] + result[matched] == 3000
+
+
+def test_database_crash_during_write_never_completes_with_lost_rows(
+    env_db: str, engine: sa.Engine, imp: Any, tmp_path: Path
+) -> None:
+    """The write's backend is killed while it waits on a row lock: PostgreSQL restarts every
+    session and its crash recovery empties the UNLOGGED staging table. The retried write
+    re-stages from the raw chunks and writes every row, or the import fails; it never reports
+    a completed import that lost the staged rows."""
+    first = imp(_csv(tmp_path / "a.csv", range(200), "Old").read_text())
+    assert first["created_rows"] == 200
+    blocker = engine.connect()
+    blocker.execute(
+        sa.text("SELECT id FROM contacts WHERE email = 'user150@example.com' FOR UPDATE")
+    )
+    process = _spawn(_csv(tmp_path / "b.csv", range(300), "New"), "--duplicates", "update")
+    deadline, waiting = time.monotonic() + 120, None
+    while time.monotonic() < deadline and waiting is None and process.poll() is None:
+        with engine.connect() as probe:
+            waiting = probe.execute(
+                sa.text(
+                    "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query LIKE 'UPDATE contacts%'"
+                )
+            ).scalar()
+        time.sleep(0.05)
+    assert waiting is not None, process.communicate()
+    os.kill(int(waiting), signal.SIGKILL)
+    out, err = process.communicate(timeout=180)
+    blocker.invalidate()
+    assert "Traceback" not in err
+    rows = contacts(engine)
+    with engine.connect() as conn:
+        status, reason, created, updated = conn.execute(
+            sa.text(
+                "SELECT status, reason, created_rows, updated_rows FROM import_jobs "
+                "ORDER BY id DESC LIMIT 1"
+            )
+        ).one()
+    if process.returncode == 0:
+        result = json.loads(out)
+        assert (result["created_rows"], result["updated_rows"]) == (100, 200)
+        assert (status, created, updated) == ("completed", 100, 200)
+        assert len(rows) == 300
+        assert {r["first_name"] for r in rows} == {f"New{i}" for i in range(300)}
+    else:
+        assert status == "failed" and reason, err
+        assert len(rows) == 200
+
+
+def test_a_retried_validation_counts_its_rejects_once(
+    env_db: str, engine: sa.Engine, tmp_path: Path
+) -> None:
+    """Dagster's in-process retry hands a step the same input object again: a validation
+    retried after a database crash counted every reject twice (more errors than rows)."""
+    from pipelines.imports import steps
+
+    path = tmp_path / "bad.csv"
+    path.write_text("Email,First Name\n" + "".join(f"bad{i},N{i}\n" for i in range(30)))
+    path.write_text(path.read_text() + "ok@example.com,Ok\n")
+    run = steps.ImportRun(1, "acme", "contacts", {}, str(path), "bad.csv", str(tmp_path / "w"))
+    mapped = steps.map_step(steps.parse_step(run))
+    first = steps.validate_step(mapped, engine)
+    retried = steps.validate_step(mapped, engine)
+    assert (first.error_rows, first.staged_rows) == (30, 1)
+    assert (retried.error_rows, retried.staged_rows, len(retried.errors)) == (30, 1, 30)
+    assert mapped.error_rows == 0
