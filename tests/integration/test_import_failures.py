@@ -3,6 +3,7 @@ concurrent imports into one org and module serialise and never duplicate records
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -183,3 +184,55 @@ def test_a_retried_validation_counts_its_rejects_once(
     assert (first.error_rows, first.staged_rows) == (30, 1)
     assert (retried.error_rows, retried.staged_rows, len(retried.errors)) == (30, 1, 30)
     assert mapped.error_rows == 0
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found |= {int(c) for c in (task / "children").read_text().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_killing_the_cli_kills_its_workers_and_their_database_sessions(
+    env_db: str, engine: sa.Engine, tmp_path: Path
+) -> None:
+    """SIGKILL of the CLI alone while its forked workers validate: no worker survives it, and
+    no session of the import is left open (a worker inherited the COPY's socket by fork)."""
+    from bench.generate import generate
+
+    path = generate(60_000, tmp_path / "big.csv", seed=3)
+    process = _spawn(path)
+    deadline, workers = time.monotonic() + 120, set()
+    while time.monotonic() < deadline and not workers and process.poll() is None:
+        workers = _children(process.pid)
+        time.sleep(0.05)
+    assert workers, process.communicate()
+    time.sleep(1.0)
+    process.kill()
+    process.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.1)
+    assert not [w for w in workers if _alive(w)]
+    database = sa.make_url(env_db).database
+    deadline, sessions = time.monotonic() + 10, -1
+    while time.monotonic() < deadline and sessions:
+        with engine.connect() as probe:
+            sessions = probe.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :db "
+                    "AND pid <> pg_backend_pid()"
+                ),
+                {"db": database},
+            ).scalar_one()
+        time.sleep(0.2)
+    assert sessions == 0
