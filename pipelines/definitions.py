@@ -11,10 +11,11 @@ from pipelines.imports.sensors import SENSORS
 from pipelines.instance import RESOURCES
 from pipelines.maintenance.jobs import cleanup
 from pipelines.maintenance.schedules import cleanup_schedule
+from pipelines.maintenance.sensors import dead_import_runs_sensor
 
 defs = dg.Definitions(
     jobs=[import_file, rollback_import, export_records, cleanup],
-    sensors=[*SENSORS],
+    sensors=[*SENSORS, dead_import_runs_sensor],
     schedules=[*export_schedules(), cleanup_schedule],
     resources=RESOURCES,
 )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +15,41 @@ from schemas.tables import COUNT_COLUMNS, import_jobs
 
 ROLLBACK_RETENTION_DAYS = 30
 TERMINAL = ("completed", "failed", "timed_out", "cancelled")
+# Advisory lock class of "a process is working on this import job" (the object is the job id):
+# every step holds it shared while it runs, on its own session, so the lock goes when the
+# process dies however it dies (see `step_alive` and `pipelines.maintenance.liveness`).
+LIVENESS_LOCK_CLASS = 7301
+
+
+@contextmanager
+def step_alive(engine: sa.Engine, job_id: int) -> Iterator[None]:
+    """Hold the job's liveness lock (shared: parallel steps of one job each hold it) for the
+    duration of the block."""
+    params = {"cls": LIVENESS_LOCK_CLASS, "job": int(job_id)}
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_lock_shared(:cls, :job)"), params)
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock_shared(:cls, :job)"), params)
+            conn.commit()
+
+
+def live_jobs(engine: sa.Engine, job_ids: list[int]) -> set[int]:
+    """Which of these jobs have a process holding their liveness lock now."""
+    if not job_ids:
+        return set()
+    with engine.connect() as conn:
+        found = conn.execute(
+            sa.text(
+                "SELECT DISTINCT objid::bigint FROM pg_locks WHERE locktype = 'advisory' "
+                "AND granted AND classid = :cls AND objsubid = 2 AND objid::bigint = ANY(:ids) "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ),
+            {"cls": LIVENESS_LOCK_CLASS, "ids": [int(j) for j in job_ids]},
+        ).scalars()
+        return {int(j) for j in found}
 
 
 def create_job(

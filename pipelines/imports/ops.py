@@ -37,9 +37,12 @@ class ImportConfig(dg.Config):
 @contextmanager
 def job_guard(context: dg.OpExecutionContext, engine: Any, job_id: int) -> Iterator[None]:
     """Bad input and bugs fail the run without retry; a transient error is retried while
-    retries are left; whatever ends the run marks the import job failed with the reason."""
+    retries are left; whatever ends the run marks the import job failed with the reason. The
+    step holds the job's liveness lock while it runs, so a killed process is noticed
+    (`pipelines.maintenance.liveness`)."""
     try:
-        yield
+        with jobstore.step_alive(engine, job_id):
+            yield
     except (InputRejected, JobFailed) as exc:
         jobstore.fail_job(engine, job_id, str(exc))
         raise dg.Failure(description=str(exc), allow_retries=False) from None

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlparse
 
 import sqlalchemy as sa
 
+from pipelines.imports.stage import drop_stage
 from resources.embedded_postgres import contactflow_home
 from resources.storage import Storage, storage_for_url
 
@@ -21,7 +22,7 @@ ROLLBACK_RETENTION_DAYS = 30
 IMPORT_TERMINAL = ("completed", "failed", "timed_out", "cancelled")
 EXPORT_TERMINAL = ("completed", "failed", "expired")
 _WORK_DIR = re.compile(r"(import|export)-([0-9]+)")
-_STAGE_TABLE = re.compile(r"import_([0-9]+)")
+_STAGE_TABLE = re.compile(r"import_([0-9]+)(?:_companies|_rows)?")
 
 
 @dataclass
@@ -144,7 +145,7 @@ def remove_staging(
     folders = _work_folders(root)
     with engine.connect() as conn:
         tables = {
-            int(m.group(1)): name
+            int(m.group(1)): f"staging.import_{m.group(1)}"
             for name in conn.execute(
                 sa.text(
                     "SELECT table_name FROM information_schema.tables "
@@ -163,8 +164,8 @@ def remove_staging(
         status = statuses["import"].get(job_id)
         if status is None or status in IMPORT_TERMINAL:
             with engine.begin() as conn:
-                conn.execute(sa.text(f'DROP TABLE IF EXISTS staging."{table}"'))
-            report.dropped_staging_tables.append(f"staging.{table}")
+                drop_stage(conn, job_id)
+            report.dropped_staging_tables.append(table)
     for (kind, job_id), folder in sorted(folders.items()):
         status = statuses[kind].get(job_id)
         terminal = IMPORT_TERMINAL if kind == "import" else EXPORT_TERMINAL

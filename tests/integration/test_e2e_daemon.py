@@ -55,7 +55,10 @@ def test_run_queue_limits_imports_to_one_per_org_and_module(tmp_path: Path) -> N
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(tmp_path))) as instance:
         coordinator = instance.run_coordinator
         assert isinstance(coordinator, dg.QueuedRunCoordinator)
-        limits = coordinator.get_run_queue_config().tag_concurrency_limits
+        queue = instance.get_concurrency_config().run_queue_config
+        assert instance.run_monitoring_enabled
+    assert queue is not None
+    limits = queue.tag_concurrency_limits
     assert {
         "key": IMPORT_TARGET_TAG,
         "value": {"applyLimitPerUniqueValue": True},

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
+import pytest
 import sqlalchemy as sa
 
 from tests.integration.test_import_write import contacts
@@ -26,7 +28,7 @@ def _csv(path: Path, rows: range, name: str) -> Path:
     return path
 
 
-def _spawn(path: Path, *flags: str) -> subprocess.Popen[str]:
+def _spawn(path: Path, *flags: str, session: bool = False) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -46,6 +48,7 @@ def _spawn(path: Path, *flags: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=session,
     )
 
 
@@ -236,3 +239,61 @@ def test_killing_the_cli_kills_its_workers_and_their_database_sessions(
             ).scalar_one()
         time.sleep(0.2)
     assert sessions == 0
+
+
+@pytest.mark.parametrize("target", ["cli", "group"])
+def test_a_killed_import_run_is_failed_and_cleaned_up(
+    env_db: str, engine: sa.Engine, tmp_path: Path, target: str
+) -> None:
+    """SIGKILL of the CLI (alone, or with its process group) mid-validation: the Dagster run
+    stayed STARTED for good and blocked the queue; the liveness check fails it and its job,
+    and the cleanup then removes its staging table and work folder, twice without error."""
+    from bench.generate import generate
+    from pipelines.instance import get_instance
+    from pipelines.maintenance.cleanup import run_cleanup
+    from pipelines.maintenance.liveness import fail_dead_runs
+
+    process = _spawn(generate(60_000, tmp_path / "big.csv", seed=5), session=True)
+    deadline, workers, staged = time.monotonic() + 120, set(), False
+    while time.monotonic() < deadline and not (workers and staged) and process.poll() is None:
+        workers = _children(process.pid)
+        with engine.connect() as probe:
+            staged = probe.execute(sa.text("SELECT to_regclass('staging.import_1') IS NOT NULL"))
+            staged = bool(staged.scalar_one())
+        time.sleep(0.05)
+    assert workers and staged, process.communicate()
+    instance = get_instance()
+    assert fail_dead_runs(instance, engine, grace_seconds=0) == []  # alive: left alone
+    if target == "group":
+        os.killpg(process.pid, signal.SIGKILL)
+    else:
+        process.kill()
+    process.communicate(timeout=30)
+    deadline, dead = time.monotonic() + 30, []
+    while time.monotonic() < deadline and not dead:
+        dead = fail_dead_runs(instance, engine, grace_seconds=0)
+        time.sleep(0.2)
+    assert len(dead) == 1
+    run = instance.get_run_by_id(dead[0].run.run_id)
+    assert run is not None and run.status == dg.DagsterRunStatus.FAILURE
+    with engine.connect() as conn:
+        status, reason = conn.execute(
+            sa.text("SELECT status, reason FROM import_jobs WHERE id = :id"),
+            {"id": dead[0].import_job_id},
+        ).one()
+    assert status == "failed" and "died" in reason
+    home = Path(os.environ["CONTACTFLOW_HOME"]) / "staging"
+    assert (home / f"import-{dead[0].import_job_id}").is_dir()
+    first = run_cleanup(engine, staging_root=home)
+    second = run_cleanup(engine, staging_root=home)
+    assert first.dropped_staging_tables == [f"staging.import_{dead[0].import_job_id}"]
+    assert len(first.removed_staging_folders) == 1
+    assert second.dropped_staging_tables == second.removed_staging_folders == []
+    with engine.connect() as conn:
+        left = conn.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'staging'"
+            )
+        ).scalar_one()
+    assert left == 0
