@@ -59,6 +59,7 @@ class ImportOptions(BaseModel):
     encoding: str | None = None
     delimiter: str | None = None
     max_file_mb: float = Field(100, gt=0)
+    shards: int | None = Field(None, ge=1, le=1000)
 
     @field_validator("default_region")
     @classmethod

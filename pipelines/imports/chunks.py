@@ -26,7 +26,6 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -154,17 +153,3 @@ def die_with_parent(parent_pid: int) -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent_pid:  # the parent died before the line above ran
         os._exit(1)
-
-
-def chunk_tasks(
-    raw_paths: list[Path],
-    module_slug: str,
-    options: dict[str, Any],
-    mapping: list[dict[str, Any]],
-    fields: list[str],
-    source_columns: list[str],
-) -> list[ChunkTask]:
-    return [
-        ChunkTask(number, str(path), module_slug, options, mapping, fields, source_columns)
-        for number, path in enumerate(raw_paths, start=1)
-    ]

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
-from pipelines.errors import InputRejected, JobFailed
+from pipelines.errors import InputRejected, JobFailed, SetupError
 from pipelines.imports.ops import (
     map_columns,
     parse_file,
     rollback_records,
+    split_shards,
     validate_rows,
     write_records,
 )
@@ -19,19 +22,44 @@ from schemas.modules import get_module
 from schemas.options import ImportOptions
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+EXECUTORS = ("in_process", "multiprocess", "celery")
+
+
+def import_executor() -> dg.ExecutorDefinition:
+    """The executor of `import_file`, chosen by CONTACTFLOW_EXECUTOR when the code location
+    loads (docs/architecture.md "Scaling out"):
+    - `in_process` (default): every step in the run's process; a shard's chunks still spread
+      over the machine's cores in forked workers. One interpreter, no step start-up cost.
+    - `multiprocess`: a process per step on this machine, shards in parallel.
+    - `celery`: each step is a Celery task on the workers of CONTACTFLOW_CELERY_BROKER (Redis:
+      `redis://host:6379/0`), so shards run on as many machines as run workers.
+    """
+    kind = os.environ.get("CONTACTFLOW_EXECUTOR", "in_process").strip() or "in_process"
+    if kind == "in_process":
+        return dg.in_process_executor
+    if kind == "multiprocess":
+        return dg.multiprocess_executor
+    if kind == "celery":
+        from pipelines.celery_app import configured_celery_executor
+
+        return configured_celery_executor()
+    raise SetupError(f"CONTACTFLOW_EXECUTOR={kind!r} is not one of {', '.join(EXECUTORS)}.")
+
+
 IMPORT_PARTITIONS = dg.DynamicPartitionsDefinition(name="import_files")
 IMPORT_TARGET_TAG = "contactflow/import-target"
 
 
 @dg.job(
     partitions_def=IMPORT_PARTITIONS,
-    # The ops form a chain, so separate step processes buy nothing and cost one interpreter
-    # start (and import of the code location) per step: every step runs in the run worker.
-    executor_def=dg.in_process_executor,
-    description="Parse, map, validate, resolve and write one uploaded file.",
+    executor_def=import_executor(),
+    description="Parse, map, validate (one step per shard of the file), resolve and write one "
+    "uploaded file.",
 )
 def import_file() -> None:
-    write_records(validate_rows(map_columns(parse_file())))
+    run = map_columns(parse_file())
+    results = split_shards(run).map(lambda shard: validate_rows(run, shard))
+    write_records(run, results.collect())
 
 
 @dg.job(description="Undo one import: delete what it created, restore what it changed.")
@@ -63,26 +91,63 @@ def import_run_config(
     return {"ops": {"parse_file": {"config": config}}}
 
 
+def import_file_with_resources() -> dg.JobDefinition:
+    """`import_file` with the code location's resources, as a reconstructable target: the
+    steps of a run on the multiprocess or Celery executor load the job from here."""
+    from pipelines.instance import RESOURCES
+
+    return dg.Definitions(jobs=[import_file], resources=RESOURCES).get_job_def("import_file")
+
+
+@dataclass
+class ImportRunResult:
+    """What the CLI needs of a finished run, whichever executor ran it."""
+
+    success: bool
+    run_id: str
+    summary: dict[str, Any] | None
+    failure: str
+
+
 def execute_import(
     instance: dg.DagsterInstance,
     partition_key: str,
     run_config: dict[str, Any],
     org: str,
     module: str,
-) -> dg.ExecuteInProcessResult:
-    """Run `import_file` in this process on `instance`, so the run shows in the UI. The job
-    gets the code location's resources (the run is the same as through
-    `pipelines.definitions`) without importing the rest of the code location."""
-    from pipelines.instance import RESOURCES
+) -> ImportRunResult:
+    """Run `import_file` from this process on `instance`, so the run shows in the UI. With the
+    default in-process executor the job runs here with the code location's resources (without
+    importing the rest of the code location); with another executor (CONTACTFLOW_EXECUTOR)
+    this process coordinates and the steps run in their own processes or Celery workers."""
+    from pipelines.instance import RESOURCES, failure_reason
 
     instance.add_dynamic_partitions(IMPORT_PARTITIONS.name or "", [partition_key])
-    return import_file.execute_in_process(
-        run_config=run_config,
+    tags = {IMPORT_TARGET_TAG: f"{org}/{module}"}
+    if import_file.executor_def is dg.in_process_executor:
+        result: Any = import_file.execute_in_process(
+            run_config=run_config,
+            instance=instance,
+            partition_key=partition_key,
+            tags=tags,
+            raise_on_error=False,
+            resources=RESOURCES,
+        )
+        return _run_result(result, failure_reason)
+    with dg.execute_job(
+        dg.reconstructable(import_file_with_resources),
         instance=instance,
-        partition_key=partition_key,
-        tags={IMPORT_TARGET_TAG: f"{org}/{module}"},
+        run_config=run_config,
+        tags={**tags, "dagster/partition": partition_key},
         raise_on_error=False,
-        resources=RESOURCES,
+    ) as result:
+        return _run_result(result, failure_reason)
+
+
+def _run_result(result: Any, failure_reason: Any) -> ImportRunResult:
+    summary = result.output_for_node("write_records") if result.success else None
+    return ImportRunResult(
+        result.success, result.run_id, summary, "" if result.success else failure_reason(result)
     )
 
 
@@ -107,7 +172,7 @@ def import_now(
     `import_file` in this process on the configured instance and return SPEC §8's result, or
     with `launch` queue the run for the daemon and return at once."""
     from pipelines.imports import jobstore, service
-    from pipelines.instance import QUIET_LOGGERS, failure_reason, get_instance
+    from pipelines.instance import QUIET_LOGGERS, get_instance
     from resources.postgres import migrated_engine
     from resources.storage import StorageResource
 
@@ -133,9 +198,9 @@ def import_now(
     run_config["loggers"] = QUIET_LOGGERS
     result = execute_import(instance, partition, run_config, org, module.slug)
     job = jobstore.get_job(engine, job_id)
-    if job["status"] != "completed":
-        raise JobFailed(job["reason"] or failure_reason(result))
-    return service.import_result(job, result.output_for_node("write_records"))
+    if job["status"] != "completed" or result.summary is None:
+        raise JobFailed(job["reason"] or result.failure)
+    return service.import_result(job, result.summary)
 
 
 def submit_import(

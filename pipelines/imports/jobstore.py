@@ -98,6 +98,21 @@ def update_job(engine: sa.Engine | sa.Connection, job_id: int, **values: Any) ->
         conn.execute(statement)
 
 
+def add_progress(engine: sa.Engine, job_id: int, rows: int) -> None:
+    """Count rows as processed (shards in parallel add theirs; never above total_rows)."""
+    with engine.begin() as conn:
+        conn.execute(
+            import_jobs.update()
+            .where(import_jobs.c.id == job_id)
+            .values(
+                processed_rows=sa.func.least(
+                    sa.func.coalesce(import_jobs.c.processed_rows, 0) + rows,
+                    sa.func.coalesce(import_jobs.c.total_rows, rows),
+                )
+            )
+        )
+
+
 def start_job(engine: sa.Engine, job_id: int, **values: Any) -> None:
     update_job(
         engine, job_id, status="processing", started_at=datetime.now(UTC), reason=None, **values

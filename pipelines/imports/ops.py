@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pipelines.errors import InputRejected, JobFailed, TransientError
 from pipelines.imports import jobstore, steps
-from pipelines.imports.steps import ImportRun
+from pipelines.imports.steps import ImportRun, Shard, ShardResult, SharedWork
 from pipelines.markdown import markdown_table
 from resources.dagster_postgres import PostgresResource
 from resources.storage import StorageResource
@@ -101,6 +101,8 @@ def parse_file(
         run = steps.parse_step(
             ImportRun(job_id, config.org, config.module, options, str(local), name, str(work))
         )
+        shared = SharedWork(run, storage)
+        shared.share([*shared.chunks("raw"), *shared.chunks("bad"), run.work / "parse_errors.json"])
         jobstore.update_job(
             engine, job_id, file_type=run.file_info["file_type"], total_rows=run.total_rows
         )
@@ -122,9 +124,13 @@ def parse_file(
 
 @dg.op(retry_policy=RETRY)
 def map_columns(
-    context: dg.OpExecutionContext, run: ImportRun, postgres: PostgresResource
+    context: dg.OpExecutionContext,
+    run: ImportRun,
+    postgres: PostgresResource,
+    uploads: StorageResource,
 ) -> ImportRun:
     with job_guard(context, postgres.engine(), run.job_id):
+        SharedWork(run, uploads.storage()).fetch([run.chunk_path("raw", 1)] if run.chunks else [])
         run = steps.map_step(run)
     context.add_output_metadata(
         {
@@ -135,35 +141,70 @@ def map_columns(
     return run
 
 
+@dg.op(retry_policy=RETRY, out=dg.DynamicOut(Shard))
+def split_shards(
+    context: dg.OpExecutionContext,
+    run: ImportRun,
+    postgres: PostgresResource,
+    uploads: StorageResource,
+) -> Iterator[dg.DynamicOutput[Shard]]:
+    """A fresh staging table, then one output per shard (`validate_rows` runs once for each,
+    on whatever executor the job uses)."""
+    with job_guard(context, postgres.engine(), run.job_id):
+        shared = SharedWork(run, uploads.storage())
+        shared.fetch([*shared.chunks("bad"), run.work / "parse_errors.json"])
+        steps.begin_validation(run, postgres.engine())
+        shared.share([run.rejects_part("parse")])
+        shards = steps.plan_shards(run)
+    context.log.info(f"{run.total_rows} rows in {run.chunks} chunks -> {len(shards)} shards")
+    for shard in shards:
+        yield dg.DynamicOutput(shard, mapping_key=shard.key)
+
+
 @dg.op(retry_policy=RETRY)
 def validate_rows(
-    context: dg.OpExecutionContext, run: ImportRun, postgres: PostgresResource
-) -> ImportRun:
+    context: dg.OpExecutionContext,
+    run: ImportRun,
+    shard: Shard,
+    postgres: PostgresResource,
+    uploads: StorageResource,
+) -> ShardResult:
+    """Map, normalize and validate one shard's chunks and COPY them to the staging table."""
     with job_guard(context, postgres.engine(), run.job_id):
-        run = steps.validate_step(run, postgres.engine())
+        shared = SharedWork(run, uploads.storage())
+        shared.fetch(shared.chunks("raw", shard.chunk_numbers))
+        result = steps.validate_shard(run, shard, postgres.engine())
+        shared.share([run.rejects_part(result.rejects_kind)])
     context.add_output_metadata(
         {
-            "error_rows": run.error_rows,
-            "chunks": run.chunks,
-            "worker_processes": run.workers,
-            "error_sample": dg.MetadataValue.md(markdown_table(pd.DataFrame(run.errors[:20]))),
-            "validation_rejects (local)": str(run.rejects_part("rows")),
+            "chunks": len(shard.chunk_numbers),
+            "staged_rows": result.staged_rows,
+            "error_rows": result.error_rows,
+            "worker_processes": result.workers,
+            "error_sample": dg.MetadataValue.md(markdown_table(pd.DataFrame(result.errors[:20]))),
         }
     )
-    return run
+    return result
 
 
 @dg.op(retry_policy=RETRY)
 def write_records(
     context: dg.OpExecutionContext,
     run: ImportRun,
+    shards: list[ShardResult],
     postgres: PostgresResource,
+    uploads: StorageResource,
     exports: StorageResource,
 ) -> dict[str, Any]:
-    with job_guard(context, postgres.engine(), run.job_id):
-        run = steps.ensure_staged(run, postgres.engine())
-        summary = steps.write_step(run, postgres.engine(), exports.storage())
+    engine = postgres.engine()
+    with job_guard(context, engine, run.job_id):
+        run = steps.collect_shards(run, shards, engine)
+        shared = SharedWork(run, uploads.storage())
+        shared.fetch([*shared.chunks("raw"), *shared.rejects_parts()])
+        run = steps.ensure_staged(run, engine)
+        summary = steps.write_step(run, engine, exports.storage())
         steps.finish(run)
+        shared.remove()
     summary.update(
         import_job_id=run.job_id,
         errors=run.errors,
@@ -175,6 +216,7 @@ def write_records(
         {
             **counts,
             "import_job_id": run.job_id,
+            "shards": run.shards,
             "errors_file": str(summary["errors_file"]),
             "validate_only": run.opts.validate_only,
             "write_phases_seconds": summary["phases"],

@@ -8,6 +8,7 @@ import bisect
 import copy
 import csv
 import json
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ import sqlalchemy as sa
 
 from pipelines.errors import JobFailed, TransientError
 from pipelines.imports import jobstore, stage
-from pipelines.imports.chunks import chunk_tasks, transform_chunks, worker_count
+from pipelines.imports.chunks import ChunkTask, transform_chunks, worker_count
 from pipelines.imports.mapping import choose_mapping, mapped_fields
 from pipelines.imports.parse import ParseHints, RowError, SourceFile
 from pipelines.imports.rejects import RejectsWriter, merge_parts
@@ -31,11 +32,12 @@ from pipelines.imports.validate import display_value
 from pipelines.imports.write import Writer
 from resources.embedded_postgres import contactflow_home
 from resources.postgres import terminate_on_interrupt
-from resources.storage import Storage
+from resources.storage import LocalStorage, Storage
 from schemas.modules import ModuleDef, get_module
 from schemas.options import ImportOptions
 
 MAX_REPORTED_ERRORS = 100
+SHARD_BYTES = 256 * 2**20  # raw chunk bytes per shard when the `shards` option is not set
 ANALYZE_AFTER = 10_000  # records written by one import before it ANALYZEs the record table
 ANALYZE_AFTER_REFERENCES = 100  # companies or groups created, for their table
 
@@ -62,6 +64,10 @@ class ImportRun:
     workers: int = 1
     parse_error_rows: int = 0  # `error_rows` and the length of `errors` after parsing:
     parse_errors_listed: int = 0  # where validation starts counting
+    chunk_bytes: list[int] = field(default_factory=list)  # raw chunk file sizes, for shards
+    chunk_first_rows: list[int] = field(default_factory=list)  # first source row of each chunk
+    rows_parts: list[str] = field(default_factory=list)  # the shards' rejects parts
+    shards: int = 0
     staged_rows: int = 0  # rows COPYed into the staging table, checked before the write
 
     def copy(self) -> ImportRun:
@@ -99,8 +105,55 @@ class ImportRun:
         self.errors.extend(e.as_dict() for e in errors[: max(room, 0)])
 
 
+def chunk_rows_setting() -> int | None:
+    """CONTACTFLOW_CHUNK_ROWS: rows per chunk (the unit a shard is made of); unset, the parser
+    chooses by the file's width."""
+    value = os.environ.get("CONTACTFLOW_CHUNK_ROWS", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
 def work_dir_for(job_id: int) -> Path:
     return contactflow_home() / "staging" / f"import-{job_id}"
+
+
+class SharedWork:
+    """The work folder's files on the uploads storage when it is remote (S3), so that each
+    step can run on another machine: a step shares what it wrote and fetches what it reads
+    and does not have. With a local uploads folder every step shares one work folder (one
+    machine, or a shared mount), and both calls do nothing."""
+
+    def __init__(self, run: ImportRun, storage: Storage) -> None:
+        self.run = run
+        self.storage = storage
+        self.remote = not isinstance(storage, LocalStorage)
+        self.prefix = f"_work/import-{run.job_id}/"
+
+    def key(self, path: Path) -> str:
+        return self.prefix + path.relative_to(self.run.work).as_posix()
+
+    def share(self, paths: list[Path]) -> None:
+        if self.remote:
+            for path in paths:
+                self.storage.put_file(path, self.key(path))
+
+    def fetch(self, paths: list[Path]) -> None:
+        if self.remote:
+            for path in paths:
+                if not path.exists():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    self.storage.get_file(self.key(path), path)
+
+    def remove(self) -> None:
+        if self.remote:
+            for found in list(self.storage.iter_all(self.prefix)):
+                self.storage.delete(found.key)
+
+    def chunks(self, kind: str, numbers: range | list[int] | None = None) -> list[Path]:
+        numbers = range(1, self.run.chunks + 1) if numbers is None else numbers
+        return [self.run.chunk_path(kind, n) for n in numbers]
+
+    def rejects_parts(self) -> list[Path]:
+        return [self.run.rejects_part(kind) for kind in ("parse", *self.run.rows_parts)]
 
 
 def parse_step(run: ImportRun) -> ImportRun:
@@ -119,10 +172,12 @@ def parse_step(run: ImportRun) -> ImportRun:
     for kind in ("raw", "bad"):
         (run.work / kind).mkdir(parents=True, exist_ok=True)
     errors: list[RowError] = []
-    for number, chunk in enumerate(source.chunks(), start=1):
+    for number, chunk in enumerate(source.chunks(chunk_rows_setting()), start=1):
         _write_parquet(chunk.frame, run.chunk_path("raw", number))
         _write_parquet(chunk.bad, run.chunk_path("bad", number))
         errors.extend(chunk.errors)
+        run.chunk_bytes.append(run.chunk_path("raw", number).stat().st_size)
+        run.chunk_first_rows.append(_first_row(chunk.frame, chunk.bad))
         run.chunk_rows.append(len(chunk.frame) + len(chunk.bad))
         run.total_rows += run.chunk_rows[-1]
         run.chunks = number
@@ -149,45 +204,137 @@ def map_step(run: ImportRun) -> ImportRun:
     return run
 
 
-def validate_step(run: ImportRun, engine: sa.Engine) -> ImportRun:
-    """Map, normalize and validate every chunk (in parallel workers, see chunks.py), COPY the
-    valid rows to the staging table and the rejected ones to the rejects file in chunk order,
-    then mark in-file duplicates (first row wins). Counting starts again from the parse
-    errors, so a retry (or a re-stage, see `ensure_staged`) never counts a reject twice."""
-    run = run.copy()
-    run.error_rows = run.parse_error_rows
-    run.errors = run.errors[: run.parse_errors_listed]
-    run.staged_rows = 0
-    module = run.module
-    source_columns = run.file_info["source_columns"]
-    with RejectsWriter(run.rejects_part("parse"), source_columns) as parse_rejects:
+@dataclass(frozen=True)
+class Shard:
+    """Consecutive chunks validated by one step (`validate_rows[shard_N]`), possibly on another
+    machine: it reads its raw chunks from the work folder (or the shared storage, see the ops)
+    and COPYs into the import's staging table."""
+
+    number: int
+    first_chunk: int
+    last_chunk: int  # < first_chunk for the one empty shard of a file without rows
+
+    @property
+    def key(self) -> str:
+        return f"shard_{self.number}"
+
+    @property
+    def chunk_numbers(self) -> range:
+        return range(self.first_chunk, self.last_chunk + 1)
+
+
+@dataclass
+class ShardResult:
+    """What one shard hands to the write: its counts, first errors and rejects part."""
+
+    number: int
+    error_rows: int
+    errors: list[dict[str, Any]]
+    staged_rows: int
+    rejects_kind: str
+    workers: int
+
+
+def plan_shards(run: ImportRun) -> list[Shard]:
+    """A file of up to SHARD_BYTES of raw chunks is one shard; bigger files split by size into
+    shards of whole chunks; the `shards` option overrides (never more shards than chunks)."""
+    wanted = run.opts.shards or -(-sum(run.chunk_bytes) // SHARD_BYTES)
+    count = max(1, min(wanted, run.chunks))
+    if not run.chunks:
+        return [Shard(1, 1, 0)]
+    bounds = [round(i * run.chunks / count) for i in range(count + 1)]
+    return [Shard(i + 1, bounds[i] + 1, bounds[i + 1]) for i in range(count)]
+
+
+def begin_validation(run: ImportRun, engine: sa.Engine) -> None:
+    """Before the shards: a fresh staging table, and the parse rejects part."""
+    with RejectsWriter(run.rejects_part("parse"), run.file_info["source_columns"]) as rejects:
         for number in range(1, run.chunks + 1):
             bad = pd.read_parquet(run.chunk_path("bad", number))
-            parse_rejects.write(bad, _parse_errors_for(run, bad))
-    with RejectsWriter(run.rejects_part("rows"), source_columns) as rejects:
-        with engine.begin() as conn:
-            stage.create_stage(conn, run.job_id, run.fields)
-        tasks = chunk_tasks(
-            [run.chunk_path("raw", n) for n in range(1, run.chunks + 1)],
+            rejects.write(bad, _parse_errors_for(run, bad))
+    with engine.begin() as conn:
+        stage.create_stage(conn, run.job_id, run.fields)
+        jobstore.update_job(conn, run.job_id, processed_rows=0)
+
+
+def validate_shard(
+    run: ImportRun, shard: Shard, engine: sa.Engine, workers: int | None = None
+) -> ShardResult:
+    """Map, normalize and validate the shard's chunks (in forked workers, see chunks.py), COPY
+    the valid rows to the staging table and the rejected ones to the shard's rejects part, in
+    chunk order. The COPYs are one transaction that first deletes the shard's row range, so a
+    retried shard never stages a row twice."""
+    kind = f"rows-{shard.number:04d}"
+    chunk_numbers = list(shard.chunk_numbers)
+    tasks = [
+        ChunkTask(
+            n,
+            str(run.chunk_path("raw", n)),
             run.module_slug,
             run.options,
             run.mapping,
             run.fields,
-            source_columns,
+            run.file_info["source_columns"],
         )
-        run.workers = worker_count(run.chunks)
-        for result in transform_chunks(tasks, run.workers):
-            run.note_errors(result.errors)
-            if result.rejected is not None:
-                rejects.write(result.rejected, result.errors)
-            with engine.begin() as conn:
-                run.staged_rows += stage.copy_text(conn, run.job_id, result.copy_text, run.fields)
-                done = sum(run.chunk_rows[: result.number])
-                jobstore.update_job(conn, run.job_id, processed_rows=done)
-        keys = stage.usable_keys(module, run.opts.match_keys(module), run.fields)
-        with engine.begin() as conn:
-            stage.mark_in_file_duplicates(conn, run.job_id, module, keys)
+        for n in chunk_numbers
+    ]
+    result = ShardResult(shard.number, 0, [], 0, kind, workers or worker_count(len(tasks)))
+    table = stage.stage_table(run.job_id)
+    rows = _shard_rows(run, shard)
+    with (
+        RejectsWriter(run.rejects_part(kind), run.file_info["source_columns"]) as rejects,
+        engine.connect() as conn,
+        conn.begin(),
+    ):
+        conn.execute(sa.text(f"DELETE FROM {table} WHERE _row >= :lo AND _row < :hi"), rows)
+        for chunk in transform_chunks(tasks, result.workers):
+            result.error_rows += len({e.row for e in chunk.errors})
+            room = MAX_REPORTED_ERRORS - len(result.errors)
+            result.errors.extend(e.as_dict() for e in chunk.errors[: max(room, 0)])
+            if chunk.rejected is not None:
+                rejects.write(chunk.rejected, chunk.errors)
+            result.staged_rows += stage.copy_text(conn, run.job_id, chunk.copy_text, run.fields)
+            jobstore.add_progress(engine, run.job_id, run.chunk_rows[chunk.number - 1])
+    return result
+
+
+def _shard_rows(run: ImportRun, shard: Shard) -> dict[str, int]:
+    """The half-open range of source row numbers of the shard's chunks."""
+    firsts = run.chunk_first_rows
+    lo = firsts[shard.first_chunk - 1] if shard.first_chunk <= len(firsts) else 0
+    hi = firsts[shard.last_chunk] if shard.last_chunk < len(firsts) else 2**62
+    return {"lo": lo, "hi": hi}
+
+
+def collect_shards(run: ImportRun, results: list[ShardResult], engine: sa.Engine) -> ImportRun:
+    """The run after every shard: errors counted from the parse errors on (so a retried or
+    re-staged validation never counts a reject twice), then in-file duplicates marked over
+    the whole staging table (first row wins)."""
+    run = run.copy()
+    run.error_rows = run.parse_error_rows
+    run.errors = run.errors[: run.parse_errors_listed]
+    results = sorted(results, key=lambda r: r.number)
+    for result in results:
+        run.error_rows += result.error_rows
+        room = MAX_REPORTED_ERRORS - len(run.errors)
+        run.errors.extend(result.errors[: max(room, 0)])
+    run.staged_rows = sum(r.staged_rows for r in results)
+    run.rows_parts = [r.rejects_kind for r in results]
+    run.shards = len(results)
+    run.workers = max((r.workers for r in results), default=1)
+    module = run.module
+    keys = stage.usable_keys(module, run.opts.match_keys(module), run.fields)
+    with engine.begin() as conn:
+        stage.mark_in_file_duplicates(conn, run.job_id, module, keys)
     return run
+
+
+def validate_step(run: ImportRun, engine: sa.Engine) -> ImportRun:
+    """Every shard in this process, one after the other (what the job's mapped steps do, for
+    `ensure_staged` and direct callers)."""
+    begin_validation(run, engine)
+    results = [validate_shard(run, shard, engine) for shard in plan_shards(run)]
+    return collect_shards(run, results, engine)
 
 
 def ensure_staged(run: ImportRun, engine: sa.Engine) -> ImportRun:
@@ -318,6 +465,11 @@ def finish(run: ImportRun) -> None:
     shutil.rmtree(run.work, ignore_errors=True)
 
 
+def _first_row(frame: pd.DataFrame, bad: pd.DataFrame) -> int:
+    """The smallest source row number of a chunk (its frames are indexed by row number)."""
+    return int(min(x.index.min() for x in (frame, bad) if len(x)))
+
+
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """A chunk file: local and short-lived, so uncompressed (faster to write and read)."""
     if not all(dtype == np.dtype(object) for dtype in frame.dtypes):
@@ -439,7 +591,7 @@ def _write_plan(run: ImportRun, conn: sa.Connection, exports: Storage) -> str:
 
 def _file_errors(run: ImportRun) -> Iterator[dict[str, Any]]:
     """Rows rejected before staging (parse and validation errors), from their rejects parts."""
-    for kind in ("parse", "rows"):
+    for kind in ("parse", *run.rows_parts):
         with open(run.rejects_part(kind), newline="", encoding="utf-8") as handle:
             for record in csv.DictReader(handle):
                 yield {"row": int(record["_row"]), "error": record["_error"]}
@@ -449,7 +601,7 @@ def _publish_rejects(run: ImportRun, exports: Storage) -> str | None:
     """Merge the rejects parts into one file sorted by row with its JSON twin, store both;
     None when nothing was rejected."""
     json_path = run.rejects_path.with_suffix(".json")
-    parts = [run.rejects_part(kind) for kind in ("parse", "rows", "staged")]
+    parts = [run.rejects_part(kind) for kind in ("parse", *run.rows_parts, "staged")]
     if not merge_parts(parts, run.rejects_path, json_path):
         return None
     key = f"{run.org}/rejects/import-{run.job_id}-rejects"

