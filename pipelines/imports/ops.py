@@ -99,7 +99,7 @@ def parse_file(
         work = steps.work_dir_for(job_id)
         local = storage.local_copy(config.upload_key, work / "upload")
         run = steps.parse_step(
-            ImportRun(job_id, config.org, config.module, options, str(local), name, str(work))
+            ImportRun(job_id, config.org, config.module, options, str(local), name, work_dir="")
         )
         shared = SharedWork(run, storage)
         shared.share([*shared.chunks("raw"), *shared.chunks("bad"), run.work / "parse_errors.json"])

@@ -86,7 +86,9 @@ class ImportRun:
 
     @property
     def work(self) -> Path:
-        return Path(self.work_dir)
+        """The work folder; empty `work_dir` means this machine's folder for the job (each
+        step resolves it where it runs, see `SharedWork`)."""
+        return Path(self.work_dir) if self.work_dir else work_dir_for(self.job_id)
 
     def chunk_path(self, kind: str, number: int) -> Path:
         return self.work / kind / f"chunk-{number:05d}.parquet"

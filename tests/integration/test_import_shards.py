@@ -6,6 +6,8 @@ retried shard never stages a row twice."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -100,18 +102,8 @@ def _cli(path: Path, org: str, env: dict[str, str], *flags: str) -> dict[str, An
     return dict(json.loads(done.stdout))
 
 
-@pytest.fixture
-def celery_env(env_db: str, redis_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """Two Celery worker processes on the test's database and folders (CONTACTFLOW_HOME and
-    UPLOADS_URL shared, as on one machine), and the environment that sends steps to them."""
-    env = {
-        **os.environ,
-        "CONTACTFLOW_EXECUTOR": "celery",
-        "CONTACTFLOW_CELERY_BROKER": redis_url,
-        "CONTACTFLOW_WORKERS": "1",
-        "CONTACTFLOW_CHUNK_ROWS": "700",
-    }
-    worker = subprocess.Popen(
+def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -122,7 +114,7 @@ def celery_env(env_db: str, redis_url: str, tmp_path: Path) -> Iterator[dict[str
             "-Q",
             "dagster",
             "--concurrency",
-            "2",
+            env.get("TEST_CELERY_CONCURRENCY", "2"),
             "--prefetch-multiplier",
             "1",
             "--without-heartbeat",
@@ -136,17 +128,39 @@ def celery_env(env_db: str, redis_url: str, tmp_path: Path) -> Iterator[dict[str
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    yield env
-    worker.terminate()
-    try:
-        worker.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        worker.kill()
+
+
+@pytest.fixture
+def workers() -> Iterator[list[subprocess.Popen[bytes]]]:
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for worker in started:
+        worker.terminate()
+    for worker in started:
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+@pytest.fixture
+def celery_env(env_db: str, redis_url: str) -> dict[str, str]:
+    """The environment that sends an import's steps to Celery workers on the test's database
+    and folders, in chunks of 700 rows."""
+    return {
+        **os.environ,
+        "CONTACTFLOW_EXECUTOR": "celery",
+        "CONTACTFLOW_CELERY_BROKER": redis_url,
+        "CONTACTFLOW_WORKERS": "1",
+        "CONTACTFLOW_CHUNK_ROWS": "700",
+    }
 
 
 def test_celery_shards_give_what_one_in_process_shard_gives(
-    celery_env: dict[str, str], engine: sa.Engine, tmp_path: Path
+    celery_env: dict[str, str], workers: list[Any], engine: sa.Engine, tmp_path: Path
 ) -> None:
+    """Two Celery worker processes sharing this machine's folders."""
+    workers.append(_worker(celery_env))
     path = generate(3_500, tmp_path / "messy.csv", seed=11)
     local_env = {**celery_env, "CONTACTFLOW_EXECUTOR": "in_process"}
     local_env.pop("CONTACTFLOW_CHUNK_ROWS")
@@ -238,3 +252,47 @@ def test_a_retried_shard_never_stages_a_row_twice(
     assert (collected.staged_rows, collected.error_rows) == (45, 1)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM staging.import_7")).scalar_one() == 45
+
+
+def test_shards_on_two_machines_move_through_s3(
+    celery_env: dict[str, str],
+    workers: list[Any],
+    s3_bucket: str,
+    engine: sa.Engine,
+    tmp_path: Path,
+) -> None:
+    """Two workers that share no folder (each its own CONTACTFLOW_HOME, as on two machines):
+    every step fetches the chunks and rejects parts it lacks from the uploads bucket, and the
+    result is the in-process one; the bucket's work prefix is gone afterwards."""
+    import boto3
+
+    s3 = {
+        **celery_env,
+        **{k: os.environ[k] for k in os.environ if k.startswith("AWS_")},
+        "UPLOADS_URL": f"s3://{s3_bucket}/uploads",
+        "EXPORTS_URL": f"s3://{s3_bucket}/exports",
+        "TEST_CELERY_CONCURRENCY": "1",
+    }
+    homes = [tmp_path / "machine-a", tmp_path / "machine-b"]
+    for home in homes:
+        workers.append(_worker({**s3, "CONTACTFLOW_HOME": str(home)}))
+    path = generate(3_500, tmp_path / "messy.csv", seed=12)
+    local_env = {**os.environ, "CONTACTFLOW_EXECUTOR": "in_process"}
+    one = _cli(path, "local", local_env)
+    sharded = _cli(path, "s3", s3, "--option", "shards=4")
+    counts = [k for k in one if k.endswith("_rows")]
+    assert {k: one[k] for k in counts} == {k: sharded[k] for k in counts}
+    assert records(engine, "local") == records(engine, "s3")
+    body = (
+        boto3.client("s3")
+        .get_object(Bucket=s3_bucket, Key=sharded["errors_file"].split(f"{s3_bucket}/", 1)[1])[
+            "Body"
+        ]
+        .read()
+        .decode()
+    )
+    assert list(csv.reader(io.StringIO(body, newline=""))) == rejects(one)
+    # Each machine ran steps in its own work folder (the one that wrote removed its own).
+    assert all((home / "staging").is_dir() for home in homes)
+    listed = boto3.client("s3").list_objects_v2(Bucket=s3_bucket, Prefix="uploads/_work/")
+    assert listed.get("KeyCount", 0) == 0
