@@ -19,12 +19,18 @@ class ColumnMapping(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    source_column: str
-    target_field: str | None = None
-    ignored: bool = False
-    value_type: str | None = None
-    address_part: str | None = None
-    merge_mode: MergeMode | None = None
+    source_column: str = Field(description="The column's header in the file.")
+    target_field: str | None = Field(
+        default=None, description="The field it fills, or attributes.<key>; empty: not imported."
+    )
+    ignored: bool = Field(default=False, description="Do not import this column.")
+    value_type: str | None = Field(
+        default=None, description="Phone type: mobile, work, home, other."
+    )
+    address_part: str | None = Field(
+        default=None, description="For address: street, city, state, postal_code or country."
+    )
+    merge_mode: MergeMode | None = Field(default=None, description="This column's own merge mode.")
 
     @property
     def active(self) -> bool:
@@ -36,30 +42,86 @@ class ImportOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    column_mapping: list[ColumnMapping] | None = None
-    min_confidence: float = Field(0.6, ge=0, le=1)
-    duplicate_strategy: DuplicateStrategy = "skip"
-    match: list[str] | None = None
-    merge_mode: MergeMode = "prefer_import"
-    action: Action = "merge"
-    create_missing_references: bool = False
-    static_values: dict[str, Any] = Field(default_factory=dict)
-    validate_only: bool = False
-    max_error_rows: int | None = Field(None, ge=0)
-    max_error_ratio: float | None = Field(None, ge=0, le=1)
-    source: str | None = None
-    campaign_id: str | None = None
-    file_name: str | None = None
-    default_region: str = "US"
-    date_format: str | None = None
-    dayfirst: bool = False
-    multi_value_separator: str = ";,"
-    header_row: int | None = Field(None, ge=1)
-    sheet: str | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
-    max_file_mb: float = Field(100, gt=0)
-    shards: int | None = Field(None, ge=1, le=1000)
+    column_mapping: list[ColumnMapping] | None = Field(
+        default=None,
+        description="Where each source column goes. Columns it does not name get the "
+        "suggested mapping (>= min_confidence); `target_field: null` or `ignored: true` skips "
+        "a column.",
+    )
+    min_confidence: float = Field(
+        default=0.6, ge=0, le=1, description="Lowest confidence of a suggestion that is applied."
+    )
+    duplicate_strategy: DuplicateStrategy = Field(
+        default="skip",
+        description="A row that matches a record: skip it, update the record, or create "
+        "another record.",
+    )
+    match: list[str] | None = Field(
+        default=None,
+        description="Match keys, tried in order; `a+b` is a compound key. Default: the "
+        "module's (contacts: email, then phone).",
+    )
+    merge_mode: MergeMode = Field(
+        default="prefer_import",
+        description="On update: prefer_import (a non-empty imported value wins), "
+        "fill_empty (only empty fields change), overwrite (empty imported values clear).",
+    )
+    action: Action = Field(
+        default="merge",
+        description="merge (create and update), overwrite (also delete the org's records "
+        "the file does not have), delete (delete the matched records).",
+    )
+    create_missing_references: bool = Field(
+        default=False, description="Create companies and groups the file names that do not exist."
+    )
+    static_values: dict[str, Any] = Field(
+        default_factory=dict, description="Field values set on every imported row."
+    )
+    validate_only: bool = Field(
+        default=False,
+        description="Do everything but write: counts and a plan file, then roll back.",
+    )
+    max_error_rows: int | None = Field(
+        default=None,
+        ge=0,
+        description="Fail the import, writing nothing, above this many error rows.",
+    )
+    max_error_ratio: float | None = Field(
+        default=None, ge=0, le=1, description="Fail the import above this share of error rows."
+    )
+    source: str | None = Field(default=None, description="Cohort: where the records came from.")
+    campaign_id: str | None = Field(
+        default=None, description="Cohort: the campaign of the records."
+    )
+    file_name: str | None = Field(default=None, description="The file's name as shown in the job.")
+    default_region: str = Field(
+        default="US", description="Region for phone numbers written without +country code."
+    )
+    date_format: str | None = Field(
+        default=None, description="strftime format of the dates, e.g. %d.%m.%Y (default: detected)."
+    )
+    dayfirst: bool = Field(
+        default=False, description="Read ambiguous dates such as 03/04/2024 day first."
+    )
+    multi_value_separator: str = Field(
+        default=";,",
+        description="Characters that separate values in multi-value cells (tags, groups).",
+    )
+    header_row: int | None = Field(
+        default=None, ge=1, description="1-based row of the header (default: detected)."
+    )
+    sheet: str | None = Field(
+        default=None, description="Spreadsheet sheet to read (default: the first)."
+    )
+    encoding: str | None = Field(default=None, description="Text encoding (default: detected).")
+    delimiter: str | None = Field(default=None, description="Field delimiter (default: detected).")
+    max_file_mb: float = Field(default=100, gt=0, description="Refuse files larger than this.")
+    shards: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Validate in this many shards, one Dagster step each (default: by size).",
+    )
 
     @field_validator("default_region")
     @classmethod

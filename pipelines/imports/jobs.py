@@ -10,6 +10,7 @@ from typing import Any
 import dagster as dg
 
 from pipelines.errors import InputRejected, JobFailed, SetupError
+from pipelines.imports.config import IMPORT_JOB_TAG, ImportConfig, split_partition_key
 from pipelines.imports.ops import (
     map_columns,
     parse_file,
@@ -50,8 +51,45 @@ IMPORT_PARTITIONS = dg.DynamicPartitionsDefinition(name="import_files")
 IMPORT_TARGET_TAG = "contactflow/import-target"
 
 
-@dg.job(
+def import_run_config(
+    org: str, module: str, upload_key: str, file_name: str, options: dict[str, Any]
+) -> dict[str, Any]:
+    """Run config of `import_file` with only the options given (the config class fills in the
+    defaults). Raises ValueError when the options do not fit the typed config."""
+    config = {
+        "org": org,
+        "module": module,
+        "upload_key": upload_key,
+        "file_name": file_name,
+        "options": options,
+    }
+    ImportConfig.model_validate(config)
+    return {"ops": {"parse_file": {"config": config}}}
+
+
+def _partition_run_config(partition_key: str) -> dict[str, Any]:
+    """A run launched from a partition alone (Launchpad, Partitions page, backfill): org,
+    module and file from the key; `parse_file` finds the upload and its options."""
+    org, module, file_name = split_partition_key(partition_key)
+    return import_run_config(org, module, "", file_name, {})
+
+
+def _partition_tags(partition_key: str) -> dict[str, str]:
+    """Every run of a partition is serialised with the other imports of its org and module,
+    whoever launches it."""
+    org, module, _ = split_partition_key(partition_key)
+    return {IMPORT_TARGET_TAG: f"{org}/{module}"}
+
+
+IMPORT_PARTITIONED_CONFIG = dg.PartitionedConfig(
     partitions_def=IMPORT_PARTITIONS,
+    run_config_for_partition_key_fn=_partition_run_config,
+    tags_for_partition_key_fn=_partition_tags,
+)
+
+
+@dg.job(
+    config=IMPORT_PARTITIONED_CONFIG,
     executor_def=import_executor(),
     description="Parse, map, validate (one step per shard of the file), resolve and write one "
     "uploaded file.",
@@ -70,25 +108,6 @@ def rollback_import() -> None:
 def partition_key_for(org: str, module: str, file_name: str, digest: str) -> str:
     """`<org>/<module>/<file>@<first 12 hex of the content hash or ETag>`."""
     return f"{org}/{module}/{file_name}@{digest[:12]}"
-
-
-def import_run_config(
-    org: str,
-    module: str,
-    upload_key: str,
-    file_name: str,
-    options: dict[str, Any],
-    import_job_id: int,
-) -> dict[str, Any]:
-    config = {
-        "org": org,
-        "module": module,
-        "upload_key": upload_key,
-        "file_name": file_name,
-        "options": options,
-        "import_job_id": import_job_id,
-    }
-    return {"ops": {"parse_file": {"config": config}}}
 
 
 def import_file_with_resources() -> dg.JobDefinition:
@@ -115,6 +134,7 @@ def execute_import(
     run_config: dict[str, Any],
     org: str,
     module: str,
+    import_job_id: int,
 ) -> ImportRunResult:
     """Run `import_file` from this process on `instance`, so the run shows in the UI. With the
     default in-process executor the job runs here with the code location's resources (without
@@ -123,7 +143,7 @@ def execute_import(
     from pipelines.instance import RESOURCES, failure_reason
 
     instance.add_dynamic_partitions(IMPORT_PARTITIONS.name or "", [partition_key])
-    tags = {IMPORT_TARGET_TAG: f"{org}/{module}"}
+    tags = {IMPORT_TARGET_TAG: f"{org}/{module}", IMPORT_JOB_TAG: str(import_job_id)}
     if import_file.executor_def is dg.in_process_executor:
         result: Any = import_file.execute_in_process(
             run_config=run_config,
@@ -188,15 +208,15 @@ def import_now(
     )
     key = f"_cli/{org}/{module.slug}/{job_id}/{file_name}"
     StorageResource(kind="uploads").storage().put_file(path, key)
-    run_config = import_run_config(org, module.slug, key, file_name, option_values, job_id)
+    run_config = import_run_config(org, module.slug, key, file_name, option_values)
     partition = partition_key_for(org, module.slug, file_name, service.file_digest(path))
     instance = get_instance()
     if launch:
-        run_id = submit_import(instance, partition, run_config, org, module.slug)
+        run_id = submit_import(instance, partition, run_config, org, module.slug, job_id)
         jobstore.update_job(engine, job_id, run_id=run_id, partition_key=partition)
         return {"import_job_id": job_id, "run_id": run_id, "status": "queued"}
     run_config["loggers"] = QUIET_LOGGERS
-    result = execute_import(instance, partition, run_config, org, module.slug)
+    result = execute_import(instance, partition, run_config, org, module.slug, job_id)
     job = jobstore.get_job(engine, job_id)
     if job["status"] != "completed" or result.summary is None:
         raise JobFailed(job["reason"] or result.failure)
@@ -209,6 +229,7 @@ def submit_import(
     run_config: dict[str, Any],
     org: str,
     module: str,
+    import_job_id: int,
 ) -> str:
     """Queue an `import_file` run on the instance (the daemon starts it, under the queue's
     per org/module limit) through `dagster job launch`; returns the run id."""
@@ -219,7 +240,11 @@ def submit_import(
 
     instance.add_dynamic_partitions(IMPORT_PARTITIONS.name or "", [partition_key])
     run_id = str(uuid.uuid4())
-    tags = {IMPORT_TARGET_TAG: f"{org}/{module}", "dagster/partition": partition_key}
+    tags = {
+        IMPORT_TARGET_TAG: f"{org}/{module}",
+        IMPORT_JOB_TAG: str(import_job_id),
+        "dagster/partition": partition_key,
+    }
     dagster = Path(sys.executable).with_name("dagster")
     result = subprocess.run(
         [

@@ -52,6 +52,17 @@ def live_jobs(engine: sa.Engine, job_ids: list[int]) -> set[int]:
         return {int(j) for j in found}
 
 
+def _option_columns(options: dict[str, Any]) -> dict[str, Any]:
+    """The options and the job columns that repeat some of them."""
+    return {
+        "options": options,
+        "action": options.get("action", "merge"),
+        "validate_only": bool(options.get("validate_only")),
+        "source": options.get("source"),
+        "campaign_id": options.get("campaign_id"),
+    }
+
+
 def create_job(
     engine: sa.Engine,
     org: str,
@@ -65,19 +76,16 @@ def create_job(
             conn.execute(
                 import_jobs.insert()
                 .values(
-                    org=org,
-                    module=module,
-                    options=options,
-                    status=status,
-                    action=options.get("action", "merge"),
-                    validate_only=bool(options.get("validate_only")),
-                    source=options.get("source"),
-                    campaign_id=options.get("campaign_id"),
-                    **columns,
+                    org=org, module=module, status=status, **_option_columns(options), **columns
                 )
                 .returning(import_jobs.c.id)
             ).scalar_one()
         )
+
+
+def set_options(engine: sa.Engine, job_id: int, options: dict[str, Any]) -> None:
+    """The options a run found after its job was created (a sidecar read by the run)."""
+    update_job(engine, job_id, **_option_columns(options))
 
 
 def job_id_for_run(engine: sa.Engine, run_id: str) -> int | None:

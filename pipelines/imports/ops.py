@@ -3,7 +3,6 @@ import job row honest on failure, and emit metadata for the UI."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -12,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pipelines.errors import InputRejected, JobFailed, TransientError
 from pipelines.imports import jobstore, steps
+from pipelines.imports.config import IMPORT_JOB_TAG, ImportConfig, ImportTarget, RollbackConfig
 from pipelines.imports.steps import ImportRun, Shard, ShardResult, SharedWork
 from pipelines.markdown import markdown_table
 from resources.dagster_postgres import PostgresResource
@@ -20,18 +20,6 @@ from schemas.modules import get_module
 from schemas.options import parse_options
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
-
-
-class ImportConfig(dg.Config):
-    """One import: `upload_key` is the file's key in the uploads storage."""
-
-    org: str
-    module: str
-    upload_key: str
-    file_name: str = ""
-    options: dict[str, Any] = {}
-    import_job_id: int = 0
-    options_error: str = ""
 
 
 @contextmanager
@@ -68,38 +56,41 @@ def parse_file(
     uploads: StorageResource,
 ) -> ImportRun:
     engine = postgres.engine()
+    target = ImportTarget.of(config, context)
     job_id = (
-        config.import_job_id
+        target.import_job_id
         or jobstore.job_id_for_run(engine, context.run_id)
         or jobstore.create_job(
             engine,
-            config.org,
-            config.module,
-            dict(config.options),
-            file_name=config.file_name,
+            target.org,
+            target.module,
+            config.option_values(),
+            file_name=target.file_name,
             run_id=context.run_id,
         )
     )
     with job_guard(context, engine, job_id):
         storage = uploads.storage()
-        name = config.file_name or Path(config.upload_key).name
+        if target.resolve(storage):
+            jobstore.set_options(engine, job_id, target.options)
+        name = target.file_name
         jobstore.start_job(
             engine,
             job_id,
             run_id=context.run_id,
             file_name=name,
-            partition_key=context.partition_key if context.has_partition_key else None,
-            upload_location=storage.location(config.upload_key),
+            partition_key=target.partition_key,
+            upload_location=storage.location(target.upload_key),
         )
-        context.instance.add_run_tags(context.run_id, {"contactflow/import_job_id": str(job_id)})
-        if config.options_error:
-            raise InputRejected(config.options_error)
-        options = parse_options(config.options).model_dump(exclude_none=True)
-        get_module(config.module)
+        context.instance.add_run_tags(context.run_id, {IMPORT_JOB_TAG: str(job_id)})
+        if target.options_error:
+            raise InputRejected(target.options_error)
+        options = parse_options(target.options).model_dump(exclude_none=True)
+        get_module(target.module)
         work = steps.work_dir_for(job_id)
-        local = storage.local_copy(config.upload_key, work / "upload")
+        local = storage.local_copy(target.upload_key, work / "upload")
         run = steps.parse_step(
-            ImportRun(job_id, config.org, config.module, options, str(local), name, work_dir="")
+            ImportRun(job_id, target.org, target.module, options, str(local), name, work_dir="")
         )
         shared = SharedWork(run, storage)
         shared.share([*shared.chunks("raw"), *shared.chunks("bad"), run.work / "parse_errors.json"])
@@ -244,10 +235,6 @@ def _preview(run: ImportRun) -> str:
     if not run.chunks:
         return "(no rows)"
     return markdown_table(pd.read_parquet(run.chunk_path("raw", 1)).head(10))
-
-
-class RollbackConfig(dg.Config):
-    import_job_id: int
 
 
 @dg.op

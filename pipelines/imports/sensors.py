@@ -9,6 +9,8 @@ import time
 
 import dagster as dg
 
+from pipelines.errors import InputRejected
+from pipelines.imports.config import OPTIONS_ERROR_TAG, SENSOR_DEFAULTS
 from pipelines.imports.jobs import (
     IMPORT_PARTITIONS,
     IMPORT_TARGET_TAG,
@@ -20,6 +22,7 @@ from pipelines.outcomes import UPLOAD_KEY_TAG, FinishedRun, job_for, record_fail
 from resources.dagster_postgres import PostgresResource
 from resources.notify import NotifierResource, build_payload
 from resources.storage import StorageResource
+from schemas.options import parse_options
 
 RUN_KEY_TAG = "dagster/run_key"
 OPTIONS_FROM_TAG = "contactflow/options_from"
@@ -33,20 +36,28 @@ def _seconds(variable: str, default: int = 15) -> int:
 def run_request_for(upload: Upload) -> dg.RunRequest:
     """One run of `import_file` for one object; its run key is its partition key, so the
     daemon never launches a second run for the same object even if a tick is evaluated twice."""
-    run_config = import_run_config(
-        upload.org, upload.module, upload.key, upload.file_name, upload.options, 0
-    )
+    options = {**SENSOR_DEFAULTS, **upload.options}
+    tags = {
+        IMPORT_TARGET_TAG: f"{upload.org}/{upload.module}",
+        UPLOAD_KEY_TAG: upload.key,
+        OPTIONS_FROM_TAG: upload.options_from,
+    }
     if upload.options_error:
-        run_config["ops"]["parse_file"]["config"]["options_error"] = upload.options_error
+        tags[OPTIONS_ERROR_TAG] = upload.options_error[:2000]
+        options = {}  # the run fails with the error; the unusable options are not config
+    try:
+        parse_options(options)  # the run fails with this sentence; bad values are not config
+        run_config = import_run_config(
+            upload.org, upload.module, upload.key, upload.file_name, options
+        )
+    except (InputRejected, ValueError) as exc:
+        tags[OPTIONS_ERROR_TAG] = str(exc)[:2000]
+        run_config = import_run_config(upload.org, upload.module, upload.key, upload.file_name, {})
     return dg.RunRequest(
         run_key=upload.partition_key,
         partition_key=upload.partition_key,
         run_config=run_config,
-        tags={
-            IMPORT_TARGET_TAG: f"{upload.org}/{upload.module}",
-            UPLOAD_KEY_TAG: upload.key,
-            OPTIONS_FROM_TAG: upload.options_from,
-        },
+        tags=tags,
     )
 
 

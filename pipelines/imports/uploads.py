@@ -360,3 +360,10 @@ def _finish_pass(state: UploadCursor, overlap: float) -> None:
     floor = state.hwm - overlap
     state.seen = {mark: at for mark, at in state.seen.items() if at >= floor}
     state.after, state.pass_started, state.pass_max = "", 0.0, 0.0
+
+
+def options_for(storage: Storage, key: str, work: Path) -> tuple[dict[str, Any], str]:
+    """The options of one uploaded file as the sensor reads them (its sidecar, else its
+    folder's `_defaults.yaml`), and the error reading them ("" when none)."""
+    options, error, _ = _Options(storage, _Listing(""), work).for_key(key)
+    return options, error

@@ -138,7 +138,7 @@ class Runs:
         partition = f"{key}@{abs(hash(text)):012x}"[:200]
         self.instance.add_dynamic_partitions(IMPORT_PARTITIONS.name or "", [partition])
         result = defs.get_job_def("import_file").execute_in_process(
-            run_config=import_run_config(org, module, key, name, options, 0),
+            run_config=import_run_config(org, module, key, name, options),
             instance=self.instance,
             partition_key=partition,
             tags={IMPORT_TARGET_TAG: f"{org}/{module}", "contactflow/upload_key": key},
@@ -195,19 +195,19 @@ def test_run_success_sensor_posts_signed_import_summary(
 def test_run_failure_sensor_keeps_the_reason_the_ops_recorded(
     runs: Runs, receiver: Receiver
 ) -> None:
-    run_id = runs.import_run("acme/contacts/x.csv", "Email\na@b.co\n", {"action": "explode"})
+    run_id = runs.import_run("acme/contacts/x.csv", "Email\na@b.co\n", {"default_region": "XX"})
     runs.evaluate(run_failure_sensor, run_id, dg.DagsterEventType.RUN_FAILURE)
     [payload] = receiver.bodies()
     assert payload["event"] == "import.failed" and payload["status"] == "failed"
-    assert payload["reason"].startswith("Invalid import options: action")
-    assert payload["run"]["reason"].startswith("Invalid import options: action")
+    assert payload["reason"].startswith("Invalid import options: default_region")
+    assert payload["run"]["reason"].startswith("Invalid import options: default_region")
 
 
 def test_run_failure_sensor_fails_the_job_of_a_run_that_died_outside_the_ops(
     runs: Runs, receiver: Receiver, engine: sa.Engine
 ) -> None:
     job_def = defs.get_job_def("import_file")
-    config = import_run_config("acme", "groups", "acme/groups/g.csv", "g.csv", {}, 0)
+    config = import_run_config("acme", "groups", "acme/groups/g.csv", "g.csv", {})
     started = runs.instance.create_run_for_job(
         job_def, run_config=config, status=dg.DagsterRunStatus.STARTED
     )

@@ -20,6 +20,9 @@ from resources.storage import S3Storage, StorageResource
 
 CSV = "Email,First Name\nann@example.com,Ann\nbob@example.com,Bob\n"
 
+# Sensor imports create missing companies and groups unless the options say otherwise.
+CREATE = {"create_missing_references": True}
+
 
 class Drop:
     """The uploads storage of one test and a sensor evaluated tick after tick on it."""
@@ -90,7 +93,7 @@ def test_uploads_sensor_requests_one_run_per_object_and_a_new_one_when_it_change
         IMPORT_PARTITIONS.build_add_request([first.partition_key])
     ]
     config = options_of(first)
-    assert config["upload_key"] == "acme/contacts/list.csv" and config["options"] == {}
+    assert config["upload_key"] == "acme/contacts/list.csv" and config["options"] == CREATE
     assert (config["org"], config["module"], config["file_name"]) == (
         "acme",
         "contacts",
@@ -121,16 +124,17 @@ def test_uploads_sensor_takes_options_from_sidecar_else_folder_defaults(drop: Dr
         "acme/contacts/c.csv",
         "acme/groups/d.csv",
     ]
-    assert options_of(by_key["acme/contacts/a.csv"])["options"] == {"match": ["email"]}
+    assert options_of(by_key["acme/contacts/a.csv"])["options"] == {**CREATE, "match": ["email"]}
     assert options_of(by_key["acme/contacts/b.csv"])["options"] == {
+        **CREATE,
         "duplicate_strategy": "update",
         "source": "crm",
     }
     assert by_key["acme/contacts/b.csv"].tags["contactflow/options_from"] == (
         "acme/contacts/_defaults.yaml"
     )
-    assert options_of(by_key["acme/contacts/c.csv"])["options"] == {"action": "delete"}
-    assert options_of(by_key["acme/groups/d.csv"])["options"] == {}
+    assert options_of(by_key["acme/contacts/c.csv"])["options"] == {**CREATE, "action": "delete"}
+    assert options_of(by_key["acme/groups/d.csv"])["options"] == CREATE
     for request in by_key.values():
         dg.validate_run_config(defs.get_job_def("import_file"), request.run_config)
 
