@@ -49,6 +49,10 @@ def record_table(module: ModuleDef) -> sa.Table:
             "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
         ),
         sa.Column("import_job_id", sa.BigInteger),
+        # The import and 1-based source row that created the record: rollback deletes by it
+        # (no event row per created record), and it is the record's first provenance entry.
+        sa.Column("created_by_import_id", sa.BigInteger),
+        sa.Column("created_by_row", sa.BigInteger),
     ]
     table = sa.Table(module.table, metadata, *columns)
     for f in module.fields:

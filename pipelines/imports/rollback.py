@@ -1,8 +1,9 @@
-"""Rollback: undo exactly what one import did, from its `import_events`, in one transaction.
+"""Rollback: undo exactly what one import did, in one transaction.
 
-Created records are deleted, updated and deleted records get their before-images back, and
-references the import created are removed. A record that a later import changed (its
-`import_job_id` is no longer this job) is left alone and reported as a conflict.
+Created records (and references) are found by `created_by_import_id` and deleted; updated and
+deleted records get their before-images back from `import_events` (an update's image holds
+only the fields it changed, so only those are restored). A record that a later import changed
+(its `import_job_id` is no longer this job) is left alone and reported as a conflict.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def rollback_import(engine: sa.Engine, job_id: int) -> dict[str, Any]:
 
 
 def _did_write(job: dict[str, Any]) -> bool:
-    return any(job.get(k) for k in ("created_rows", "updated_rows", "deleted_rows"))
+    """Whether the import left before-images (creates need none)."""
+    return any(job.get(k) for k in ("updated_rows", "deleted_rows"))
 
 
 def _check_rollback_possible(job: dict[str, Any]) -> None:
@@ -100,6 +102,7 @@ def _restore_groups(
             SELECT e.record_id, g::bigint, e.org FROM import_events e,
                    jsonb_array_elements_text(coalesce(e.before->'_groups', '[]')) g
             WHERE e.import_job_id = :job AND e.module = :module AND e.action = '{action}'
+              AND e.before ? '_groups'
               {extra} AND EXISTS (SELECT 1 FROM groups WHERE id = g::bigint)
             ON CONFLICT DO NOTHING"""
         ),
@@ -150,7 +153,8 @@ def _restore_updated(
     )
     columns = _columns(module)
     targets = ", ".join(columns)
-    sources = ", ".join(f"r.{c}" for c in columns)
+    # Only what the image holds: an update's image has the fields it changed.
+    sources = ", ".join(f"CASE WHEN r._image ? '{c}' THEN r.{c} ELSE t.{c} END" for c in columns)
     mine = (
         f"e.import_job_id = :job AND e.module = :module AND e.action = 'updated' AND "
         f"EXISTS (SELECT 1 FROM {table} t2 WHERE t2.id = e.record_id "
@@ -159,7 +163,8 @@ def _restore_updated(
     if module == "contacts":
         conn.execute(
             sa.text(f"""DELETE FROM contact_groups cg USING import_events e
-                                 WHERE cg.contact_id = e.record_id AND {mine}"""),
+                                 WHERE cg.contact_id = e.record_id AND {mine}
+                                   AND e.before ? '_groups'"""),
             params,
         )
         _restore_groups(
@@ -173,7 +178,7 @@ def _restore_updated(
     result = conn.execute(
         sa.text(
             f"""UPDATE {table} t SET ({targets}) = ({sources})
-            FROM (SELECT (jsonb_populate_record(NULL::{table}, e.before)).*
+            FROM (SELECT e.before AS _image, (jsonb_populate_record(NULL::{table}, e.before)).*
                   FROM import_events e WHERE {mine}) r
             WHERE t.id = r.id AND t.import_job_id = :job"""
         ),
@@ -185,24 +190,23 @@ def _restore_updated(
 def _delete_created(
     conn: sa.Connection, module: str, params: dict[str, Any], conflicts: list[dict[str, Any]]
 ) -> int:
+    """Records of `module` the import created; `created` events are what imports before
+    `created_by_import_id` left (kept for their rollback retention)."""
     table = RECORD_TABLES[module].name
-    where = (
-        f"e.import_job_id = :job AND e.module = '{module}' AND e.action = 'created' "
-        "AND t.id = e.record_id"
+    created = (
+        "t.org = :org AND (t.created_by_import_id = :job OR t.id IN (SELECT e.record_id "
+        f"FROM import_events e WHERE e.import_job_id = :job AND e.module = '{module}' "
+        "AND e.action = 'created'))"
     )
     _record_conflicts(
         conn,
         f"""SELECT t.id, 'changed by import ' ||
             coalesce(t.import_job_id::text, '?') || ' after this import'
-        FROM import_events e JOIN {table} t ON {where}
-        WHERE t.import_job_id IS DISTINCT FROM :job""",
+        FROM {table} t WHERE {created} AND t.import_job_id IS DISTINCT FROM :job""",
         params,
         conflicts,
     )
     result = conn.execute(
-        sa.text(
-            f"DELETE FROM {table} t USING import_events e WHERE {where} AND t.import_job_id = :job"
-        ),
-        params,
+        sa.text(f"DELETE FROM {table} t WHERE {created} AND t.import_job_id = :job"), params
     )
     return int(result.rowcount or 0)

@@ -384,6 +384,10 @@ def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str,
             )
             resolver.match(stage.usable_keys(run.module, opts.match_keys(run.module), run.fields))
             resolver.plan_actions()
+            # Fresh statistics of the planned actions: with the ones from before matching, the
+            # planner expected one row to update and nested-looped the company lookup over
+            # every updated row (200k rows, half matching: the UPDATE took 11.7 s, not 1 s).
+            conn.execute(sa.text(f"ANALYZE {stage.stage_table(run.job_id)}"))
             _reject_staged_rows(run, conn)
             counts = _counts(run, resolver.counts())
             _check_error_budget(run, counts)

@@ -1,5 +1,9 @@
 """Apply a resolved plan in the caller's transaction: references, deletes, updates and creates
-as a handful of set-based statements, each recorded in `import_events` for rollback."""
+as a handful of set-based statements. Rollback needs no row per created record: a created
+record (or reference) carries `created_by_import_id` (and its source row, `created_by_row`).
+Updated and deleted records get an `import_events` row with a before-image: the whole record
+for a delete, only the fields the update changes (and the system columns it sets) for an
+update."""
 
 from __future__ import annotations
 
@@ -43,10 +47,8 @@ class Writer:
             if not names:
                 continue
             self.run(
-                f"""WITH ins AS (INSERT INTO {target} (org, name, import_job_id)
-                      SELECT :org, n, :job FROM unnest(CAST(:names AS text[])) n RETURNING id)
-                    INSERT INTO import_events (import_job_id, org, module, record_id, action)
-                    SELECT :job, :org, '{target}', id, 'created' FROM ins""",
+                f"""INSERT INTO {target} (org, name, import_job_id, created_by_import_id)
+                    SELECT :org, n, :job, :job FROM unnest(CAST(:names AS text[])) n""",
                 names=names,
             )
             created[target] = len(names)
@@ -61,7 +63,7 @@ class Writer:
             return
         self.run(
             f"""INSERT INTO import_events (import_job_id, org, module, record_id, action, before)
-                SELECT :job, :org, :module, t.id, 'updated', {before_image(self.module.slug)}
+                SELECT :job, :org, :module, t.id, 'updated', {self.update_image()}
                 FROM {self.table} s JOIN {self.module.table} t ON t.id = s._target
                 WHERE s._action = 'update'"""
         )
@@ -80,6 +82,26 @@ class Writer:
         if group_sql:
             self._replace_groups(self.r.merge_mode("groups"))
 
+    def update_image(self) -> str:
+        """What an update changes, before it does: the changed fields' columns, the system
+        columns every update sets, and a contact's group ids when its groups change."""
+        parts = [
+            "jsonb_build_object('id', t.id, 'updated_at', t.updated_at, "
+            "'import_job_id', t.import_job_id)"
+        ]
+        parts += [
+            f"CASE WHEN '{slug}' = ANY(s._changed) THEN jsonb_build_object('{column}', "
+            f"t.{column}) ELSE '{{}}'::jsonb END"
+            for column, _, slug in self.r.merged_columns()
+        ]
+        if self.r.group_merge():
+            parts.append(
+                "CASE WHEN 'groups' = ANY(s._changed) THEN jsonb_build_object('_groups', "
+                "(SELECT coalesce(jsonb_agg(group_id), '[]'::jsonb) FROM contact_groups "
+                "WHERE contact_id = t.id)) ELSE '{}'::jsonb END"
+            )
+        return " || ".join(parts)
+
     def _replace_groups(self, mode: str) -> None:
         """Membership of updated contacts after the merge mode is applied."""
         if mode == "overwrite":
@@ -97,12 +119,19 @@ class Writer:
                      ON CONFLICT DO NOTHING""")
 
     def apply_creates(self) -> None:
-        """One statement: number the new records, insert them, record their events and (for
-        contacts) their group links, from the staging table."""
+        """One statement: number the new records, insert them with the import and source row
+        that created them and (for contacts) their group links, from the staging table."""
         fields = self.r.record_fields()
         table = self.module.table
-        columns = ["id", "org", "import_job_id", *(f.column for f in fields)]
-        values = ["s.new_id", ":org", ":job", *(typed_value(f) for f in fields)]
+        columns = [
+            "id",
+            "org",
+            "import_job_id",
+            "created_by_import_id",
+            "created_by_row",
+            *(f.column for f in fields),
+        ]
+        values = ["s.new_id", ":org", ":job", ":job", "s._row", *(typed_value(f) for f in fields)]
         if "attributes" in self.r.fields:
             columns.append("attributes")
             values.append("""coalesce(s."attributes"::jsonb, '{}'::jsonb)""")
@@ -111,10 +140,6 @@ class Writer:
             last = 's."last_name"' if "last_name" in self.r.fields else "NULL"
             columns.append("display_name")
             values.append(f"nullif(concat_ws(' ', {first}, {last}), '')")
-        events = (
-            "INSERT INTO import_events (import_job_id, org, module, record_id, action) "
-            "SELECT :job, :org, :module, new_id, 'created' FROM s"
-        )
         links = ""
         if self.module.slug == "contacts" and "groups" in self.r.fields:
             links = (
@@ -122,13 +147,13 @@ class Writer:
                 "SELECT s.new_id, g, :org FROM s, unnest(s._group_ids) g "
                 "ON CONFLICT DO NOTHING)"
             )
+        # The sequence by name once: `nextval(pg_get_serial_sequence(...))` looked it up per row.
+        sequence = self.run(f"SELECT pg_get_serial_sequence('{table}', 'id')").scalar_one()
         self.run(
             f"""WITH s AS MATERIALIZED (
-                    SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS new_id, st.*
-                    FROM {self.r.rows} st WHERE {CREATE} ORDER BY st._row),
-                ins AS (INSERT INTO {table} ({", ".join(columns)})
-                        SELECT {", ".join(values)} FROM s){links}
-                {events}"""
+                    SELECT nextval('{sequence}'::regclass) AS new_id, st.*
+                    FROM {self.r.rows} st WHERE {CREATE} ORDER BY st._row){links}
+                INSERT INTO {table} ({", ".join(columns)}) SELECT {", ".join(values)} FROM s"""
         )
 
     def apply_deletes(self, overwrite: bool) -> int:
