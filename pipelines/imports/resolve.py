@@ -137,9 +137,10 @@ class Resolver:
                     WHERE k.id IS NULL"""
             )
             plan.missing["company"] = self._missing(
-                f"SELECT min(s.company) FROM {self.table} s JOIN {self.companies} k "
-                "ON k.key = lower(s.company) WHERE k.id IS NULL AND s._action IS NULL "
-                "GROUP BY k.key ORDER BY 1"
+                # A name spelt several ways is created as the file first spells it.
+                f"SELECT (array_agg(s.company ORDER BY s._row))[1] FROM {self.table} s "
+                f"JOIN {self.companies} k ON k.key = lower(s.company) "
+                "WHERE k.id IS NULL AND s._action IS NULL GROUP BY k.key ORDER BY 1"
             )
         if "groups" in self.fields:
             self.run(
@@ -151,8 +152,9 @@ class Resolver:
                 WHERE s._row = g._row"""
             )
             plan.missing["groups"] = self._missing(
-                f"""SELECT min(n.name) FROM {self.table} s
-                    CROSS JOIN LATERAL unnest(string_to_array(s.groups, E'\\x1f')) AS n(name)
+                f"""SELECT (array_agg(n.name ORDER BY s._row, n.ord))[1] FROM {self.table} s
+                    CROSS JOIN LATERAL unnest(string_to_array(s.groups, E'\\x1f'))
+                      WITH ORDINALITY AS n(name, ord)
                     WHERE s._action IS NULL AND NOT EXISTS (SELECT 1 FROM groups gr
                       WHERE gr.org = :org AND lower(gr.name) = lower(n.name))
                     GROUP BY lower(n.name) ORDER BY 1"""

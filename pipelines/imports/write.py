@@ -37,8 +37,21 @@ class Writer:
         return self.r.run(sql, module=self.module.slug, **params)
 
     def lock(self) -> None:
-        """Serialise writers of one org and module for the rest of the transaction."""
+        """Serialise writers of one org and module for the rest of the transaction. An import
+        that may create references also takes their modules' locks, so that it and an import
+        into those modules never both create the same company or group. Locks are taken in
+        one order (the module, then its references): an import of companies or groups takes
+        no other lock, so no two imports wait on each other."""
         self.run(WRITE_LOCK_SQL)
+        if self.r.options.create_missing_references:
+            for module in self.reference_modules():
+                self.r.run(WRITE_LOCK_SQL, module=module)
+
+    def reference_modules(self) -> list[str]:
+        """The modules this import's mapped reference fields point at."""
+        return sorted(
+            {f.reference for f in self.module.fields if f.reference and f.slug in self.r.fields}
+        )
 
     def create_references(self, plan: ReferencePlan) -> dict[str, int]:
         created = {"companies": 0, "groups": 0}
