@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
+from tests.integration.processes import spawn_import
 from tests.integration.test_import_write import contacts
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -29,27 +29,7 @@ def _csv(path: Path, rows: range, name: str) -> Path:
 
 
 def _spawn(path: Path, *flags: str, session: bool = False) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "--json",
-            "import",
-            str(path),
-            "--org",
-            "acme",
-            "--module",
-            "contacts",
-            *flags,
-        ],
-        cwd=REPO_ROOT,
-        env=dict(os.environ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=session,
-    )
+    return spawn_import(path, *flags, session=session)
 
 
 def test_import_terminated_mid_write_leaves_nothing(

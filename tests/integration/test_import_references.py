@@ -4,14 +4,14 @@ creates companies never races an import of companies into duplicates."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+
+from tests.integration.processes import spawn_import
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,26 +32,7 @@ def test_a_missing_reference_takes_its_first_spelling(imp: Any, engine: sa.Engin
 
 
 def _spawn(path: Path, module: str, *flags: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "--json",
-            "import",
-            str(path),
-            "--org",
-            "acme",
-            "--module",
-            module,
-            *flags,
-        ],
-        cwd=REPO_ROOT,
-        env=dict(os.environ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return spawn_import(path, *flags, module=module)
 
 
 def _waiting(engine: sa.Engine) -> int:

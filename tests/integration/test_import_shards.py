@@ -11,7 +11,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import sqlalchemy as sa
 
 from bench.cluster import start_redis, start_worker, stop
 from bench.generate import generate
+from tests.integration.processes import spawn_import
 from tests.integration.test_import_parallel import records, rejects
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -34,28 +34,10 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _cli(path: Path, org: str, env: dict[str, str], *flags: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "--json",
-            "import",
-            str(path),
-            "--org",
-            org,
-            "--module",
-            "contacts",
-            *flags,
-        ],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
-    return dict(json.loads(done.stdout))
+    process = spawn_import(path, *flags, org=org, env=env)
+    out, err = process.communicate(timeout=600)
+    assert process.returncode == 0, err
+    return dict(json.loads(out))
 
 
 @pytest.fixture
