@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import fcntl
 import glob
+import hashlib
 import os
 import pwd
 import shutil
 import socket
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -29,6 +31,8 @@ from pipelines.errors import SetupError
 DB_NAME = "contactflow"
 DB_USER = "contactflow"
 SERVICE_USER = os.environ.get("CONTACTFLOW_PG_OS_USER", "postgres")
+# As root, the cluster of a CONTACTFLOW_HOME the service user cannot reach lives here.
+SERVER_ROOT = Path(os.environ.get("CONTACTFLOW_PG_SERVER_ROOT", "/var/lib/contactflow"))
 
 
 def contactflow_home() -> Path:
@@ -77,12 +81,22 @@ class EmbeddedPostgres:
         return cls(contactflow_home() / "postgres")
 
     @property
+    def server_dir(self) -> Path:
+        """Where the cluster and its log live: `root`, unless we are root and the service
+        user cannot reach it (a CONTACTFLOW_HOME inside root's 0700 home): then a folder of
+        the service user's own under SERVER_ROOT, named by a hash of `root`."""
+        if os.geteuid() != 0 or _reachable(self.root, _service_user()):
+            return self.root
+        digest = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:16]
+        return SERVER_ROOT / digest
+
+    @property
     def data_dir(self) -> Path:
-        return self.root / "data"
+        return self.server_dir / "data"
 
     @property
     def log_file(self) -> Path:
-        return self.root / "server.log"
+        return self.server_dir / "server.log"
 
     @property
     def port(self) -> int:
@@ -134,6 +148,10 @@ class EmbeddedPostgres:
     def _init(self) -> None:
         if self.data_dir.exists():
             shutil.rmtree(self.data_dir)
+        if self.server_dir != self.root:
+            SERVER_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
+            self.server_dir.mkdir(mode=0o755, exist_ok=True)
+            (self.root / "server-location").write_text(f"{self.server_dir}\n")
         self.data_dir.mkdir(mode=0o700)
         (self.root / "port").write_text(str(_free_port()))
         self._hand_over(self.data_dir)
@@ -197,7 +215,7 @@ class EmbeddedPostgres:
             return
         user = _service_user()
         os.chown(path, user.pw_uid, user.pw_gid)
-        self.root.chmod(0o755)
+        self.server_dir.chmod(0o755)
 
     def _run(self, argv: list[str]) -> None:
         bindir = find_bindir()
@@ -214,6 +232,26 @@ class EmbeddedPostgres:
             raise SetupError(
                 f"Embedded PostgreSQL: {Path(argv[0]).name} failed: {' '.join(detail)}"
             )
+
+
+def _reachable(folder: Path, user: pwd.struct_passwd) -> bool:
+    """Whether `user` can traverse every folder down to `folder` (the server, running as
+    that user, must open its data directory by path)."""
+    groups = {user.pw_gid, *os.getgrouplist(user.pw_name, user.pw_gid)}
+    for part in [*reversed(folder.resolve().parents), folder.resolve()]:
+        try:
+            info = part.stat()
+        except FileNotFoundError:
+            return True  # created by us below, with modes the user can traverse
+        if info.st_uid == user.pw_uid:
+            allowed = info.st_mode & stat.S_IXUSR
+        elif info.st_gid in groups:
+            allowed = info.st_mode & stat.S_IXGRP
+        else:
+            allowed = info.st_mode & stat.S_IXOTH
+        if not allowed:
+            return False
+    return True
 
 
 def _clean_env() -> dict[str, str]:

@@ -111,3 +111,33 @@ def test_cli_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1
     assert "cannot reach the database" in result.stderr
+
+
+def test_demo_runs_from_a_private_folder(tmp_path: Path) -> None:
+    """`./dev demo` from a clone in a 0700 home: as root the server runs as `postgres`, which
+    cannot traverse that folder, so the cluster lives in a folder of its own."""
+    private = Path(tempfile.mkdtemp(dir=tmp_path))
+    private.chmod(0o700)
+    home = private / "clone" / ".contactflow"
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DAGSTER_HOME")}
+    env.update(
+        CONTACTFLOW_HOME=str(home),
+        UPLOADS_URL=str(private / "uploads"),
+        EXPORTS_URL=str(private / "exports"),
+    )
+    server = EmbeddedPostgres(home / "postgres")
+    try:
+        done = subprocess.run(
+            [*CLI, "--json", "demo"], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout)
+        assert result["summary"]["total_rows"] > 0 and result["export"]["row_count"] > 0
+        if os.geteuid() == 0:
+            assert server.server_dir != server.root
+            assert (server.root / "server-location").read_text().strip() == str(server.server_dir)
+        assert server.is_running()
+    finally:
+        server.stop()
+        if server.server_dir != server.root:
+            shutil.rmtree(server.server_dir, ignore_errors=True)
