@@ -119,6 +119,9 @@ class FileInfo:
     header_row: int
     source_columns: list[str]
     sheet: str | None = None
+    # Bytes that are not UTF-8 in a file that otherwise is: read as U+FFFD, and the rows
+    # holding them become row errors (see `utf8_damage`).
+    invalid_bytes: int = 0
 
 
 def unique_headers(raw: Iterable[Any]) -> list[str]:
@@ -181,8 +184,10 @@ class SourceFile:
         self.hints = hints or ParseHints()
         self.file_name = file_name or self.path.name
         self._json_keys: list[str] = []
+        self.invalid_bytes = 0
         self._check_size()
         self.info = self._detect()
+        self.info.invalid_bytes = self.invalid_bytes
 
     def chunks(self, chunk_rows: int | None = None) -> Iterator[RawChunk]:
         """The data rows in order, `chunk_rows` at a time; by default up to CHUNK_ROWS rows and
@@ -237,7 +242,11 @@ class SourceFile:
                     f"{self.file_name} is {what}, not a contact file: upload {_SUPPORTED}."
                 )
         encoding = self._encoding(head)
-        text = _decode_sample(head, encoding, self.file_name)
+        text = (
+            head.decode("utf-8", errors="replace")
+            if self.invalid_bytes
+            else _decode_sample(head, encoding, self.file_name)
+        )
         if "\x00" in text:
             raise InputRejected(
                 f"{self.file_name} contains binary data, not text: upload {_SUPPORTED}."
@@ -259,10 +268,18 @@ class SourceFile:
                 return "utf-8-sig"
             return name
         if len(head) < SNIFF_BYTES:
-            return detect_encoding(head)
-        with open(self.path, "rb") as handle:
-            handle.seek(len(head))
-            return detect_encoding(head, iter(lambda: handle.read(SNIFF_BYTES), b""))
+            detected = detect_encoding(head)
+        else:
+            with open(self.path, "rb") as handle:
+                handle.seek(len(head))
+                detected = detect_encoding(head, iter(lambda: handle.read(SNIFF_BYTES), b""))
+        if detected in ("cp1252", "latin-1"):
+            with open(self.path, "rb") as handle:
+                valid, invalid = utf8_damage(iter(lambda: handle.read(SNIFF_BYTES), b""))
+            if invalid and invalid * UTF8_DAMAGE_RATIO <= valid:
+                self.invalid_bytes = invalid
+                return "utf-8"
+        return detected
 
     def _delimiter_hint(self) -> str | None:
         value = self.hints.delimiter
@@ -447,7 +464,8 @@ class SourceFile:
     def _csv_records(self) -> Iterator[tuple[int, list[str | None]]]:
         info = self.info
         row = 0
-        with open(self.path, encoding=info.encoding, newline="", errors="strict") as handle:
+        errors = "replace" if self.invalid_bytes else "strict"
+        with open(self.path, encoding=info.encoding, newline="", errors=errors) as handle:
             try:
                 records = _records_with_lines(handle, info.delimiter or ",", self.file_name)
                 for line, record in records:
@@ -803,6 +821,26 @@ def detect_encoding(head: bytes, rest: Iterable[bytes] = ()) -> str:
     if utf8:
         return "utf-8"
     return "cp1252" if c1 and not undefined else "latin-1"
+
+
+# A file is UTF-8 with a few damaged bytes, not cp1252 or latin-1, when its valid multi-byte
+# UTF-8 characters outnumber its invalid bytes this many times over: a cp1252 or latin-1
+# file almost never forms valid UTF-8 sequences, while one bad byte in a UTF-8 file full of
+# accents read as latin-1 would silently mangle every accent.
+UTF8_DAMAGE_RATIO = 20
+_INVALID_UTF8 = re.compile("[\udc80-\udcff]")
+_MULTIBYTE = re.compile("[^\x00-\x7f\udc80-\udcff]")
+
+
+def utf8_damage(blocks: Iterable[bytes]) -> tuple[int, int]:
+    """(valid multi-byte characters, invalid bytes) of the bytes read as UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    valid = invalid = 0
+    for block in blocks:
+        text = decoder.decode(block)
+        invalid += len(_INVALID_UTF8.findall(text))
+        valid += len(_MULTIBYTE.findall(text))
+    return valid, invalid
 
 
 def _decode_sample(head: bytes, encoding: str, file_name: str) -> str:

@@ -65,6 +65,14 @@ def preview(path: Path, module_slug: str, options: ImportOptions) -> dict[str, A
             {c: v for c, v in zip(info.source_columns, values)}
             for values in rows.itertuples(index=False, name=None)
         ],
+        **(
+            {
+                "encoding_warning": f"{info.invalid_bytes} bytes are not valid UTF-8 in a file "
+                "that otherwise is: read as UTF-8; the rows holding them will be row errors"
+            }
+            if info.invalid_bytes
+            else {}
+        ),
         "suggestions": [s.as_dict() for s in suggest_mapping(module, info.source_columns, sample)],
         "target_fields": [
             {

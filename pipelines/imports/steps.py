@@ -25,7 +25,7 @@ from pipelines.errors import JobFailed, TransientError
 from pipelines.imports import jobstore, stage
 from pipelines.imports.chunks import ChunkTask, transform_chunks, worker_count
 from pipelines.imports.mapping import choose_mapping, mapped_fields
-from pipelines.imports.parse import ParseHints, RowError, SourceFile
+from pipelines.imports.parse import ParseHints, RawChunk, RowError, SourceFile
 from pipelines.imports.rejects import RejectsWriter, merge_parts
 from pipelines.imports.resolve import Resolver
 from pipelines.imports.validate import display_value
@@ -107,6 +107,30 @@ class ImportRun:
         self.errors.extend(e.as_dict() for e in errors[: max(room, 0)])
 
 
+DAMAGED_ROW = (
+    "invalid UTF-8 bytes in this row (shown as \ufffd): fix them in the file, or pass "
+    "encoding=cp1252 if the whole file is Windows-1252"
+)
+
+
+def reject_damaged_rows(chunk: RawChunk) -> RawChunk:
+    """In a UTF-8 file with a few invalid bytes (read as U+FFFD), the rows holding them are
+    row errors: their values cannot be trusted, the rest of the file can."""
+    if chunk.frame.empty:
+        return chunk
+    text = chunk.frame.astype("string")
+    damaged = text.apply(lambda column: column.str.contains("\ufffd", regex=False)).any(axis=1)
+    damaged = damaged.fillna(False).astype(bool)
+    if not damaged.any():
+        return chunk
+    rows = chunk.frame[damaged]
+    errors = [RowError(int(row), None, None, DAMAGED_ROW) for row in rows.index]
+    bad = pd.concat([chunk.bad, rows]).sort_index() if len(chunk.bad) else rows
+    return RawChunk(
+        chunk.frame[~damaged], bad, sorted([*chunk.errors, *errors], key=lambda e: e.row)
+    )
+
+
 def chunk_rows_setting() -> int | None:
     """CONTACTFLOW_CHUNK_ROWS: rows per chunk (the unit a shard is made of); unset, the parser
     chooses by the file's width."""
@@ -175,6 +199,8 @@ def parse_step(run: ImportRun) -> ImportRun:
         (run.work / kind).mkdir(parents=True, exist_ok=True)
     errors: list[RowError] = []
     for number, chunk in enumerate(source.chunks(chunk_rows_setting()), start=1):
+        if source.info.invalid_bytes:
+            chunk = reject_damaged_rows(chunk)
         _write_parquet(chunk.frame, run.chunk_path("raw", number))
         _write_parquet(chunk.bad, run.chunk_path("bad", number))
         errors.extend(chunk.errors)
