@@ -23,7 +23,15 @@ class DataType(StrEnum):
 
 ADDRESS_PARTS: tuple[str, ...] = ("street", "street2", "city", "state", "zip", "country")
 PHONE_TYPES: tuple[str, ...] = ("Mobile", "Work", "Home", "Fax", "Other")
-SYSTEM_COLUMNS: tuple[str, ...] = ("id", "org", "created_at", "updated_at", "import_job_id")
+SYSTEM_COLUMNS: tuple[str, ...] = (
+    "id",
+    "org",
+    "created_at",
+    "updated_at",
+    "import_job_id",
+    "created_by_import_id",
+    "created_by_row",
+)
 
 # In a normalized frame every cell is text: a multi-value cell joins its values with MULTI_SEP,
 # and a phone is "<E.164 number>PART_SEP<type>" (staged as JSON, see imports/chunks.py).
