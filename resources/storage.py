@@ -6,6 +6,7 @@ says where its file is, whatever backend wrote it.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from abc import ABC, abstractmethod
@@ -18,6 +19,7 @@ from urllib.parse import quote, unquote, urlparse
 
 import dagster as dg
 
+LOG = logging.getLogger("contactflow.storage")
 DEFAULT_URLS = {"uploads": "data/uploads", "exports": "data/exports"}
 
 
@@ -29,6 +31,13 @@ class StoredObject:
     size: int
     etag: str
     last_modified: datetime
+
+
+def checked_key(key: str) -> str:
+    """A key stays under its storage's prefix: no `..` segment, no leading `/`."""
+    if key.startswith("/") or ".." in key.split("/") or "\x00" in key:
+        raise ValueError(f"storage key escapes its prefix: {key!r}")
+    return key
 
 
 class Storage(ABC):
@@ -79,7 +88,7 @@ class LocalStorage(Storage):
         self.root = root.resolve()
 
     def path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
+        path = (self.root / checked_key(key)).resolve()
         if not path.is_relative_to(self.root):
             raise ValueError(f"storage key escapes the storage folder: {key!r}")
         return path
@@ -111,7 +120,7 @@ class LocalStorage(Storage):
         keys = sorted(
             str(p.relative_to(self.root))
             for p in self.root.rglob("*")
-            if p.is_file() and str(p.relative_to(self.root)).startswith(prefix)
+            if str(p.relative_to(self.root)).startswith(prefix) and self._listable(p)
         )
         result = []
         for key in keys:
@@ -129,6 +138,15 @@ class LocalStorage(Storage):
             if len(result) >= limit:
                 break
         return result
+
+    def _listable(self, path: Path) -> bool:
+        """Regular files only: a symbolic link (which may point anywhere, outside the folder
+        included) is skipped with a warning instead of failing the whole listing."""
+        if path.is_symlink() or any(p.is_symlink() for p in path.parents if p != self.root):
+            if path.is_symlink():
+                LOG.warning("skipped %s: symbolic links are not imported", path)
+            return False
+        return path.is_file()
 
     def delete(self, key: str) -> bool:
         path = self.path(key)
@@ -150,6 +168,7 @@ class S3Storage(Storage):
         self.client = client
 
     def _key(self, key: str) -> str:
+        key = checked_key(key)
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def location(self, key: str) -> str:

@@ -133,6 +133,15 @@ class ImportOptions(BaseModel):
             raise ValueError(f"{value!r} is not a two-letter region code such as US or DE")
         return region
 
+    @field_validator("file_name")
+    @classmethod
+    def _file_name(cls, value: str | None) -> str | None:
+        from pipelines.names import file_name_problem
+
+        if value is not None and (problem := file_name_problem(value)):
+            raise ValueError(problem)
+        return value
+
     @field_validator("delimiter")
     @classmethod
     def _delimiter(cls, value: str | None) -> str | None:

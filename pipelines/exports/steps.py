@@ -27,6 +27,7 @@ from pipelines.exports.query import (
     snapshot_time,
 )
 from pipelines.exports.render_csv import read_preview, write_csv
+from pipelines.names import check_org
 from resources.embedded_postgres import contactflow_home
 from resources.storage import LocalStorage, Storage
 from schemas.export_options import CONTENT_TYPES, ExportOptions, parse_export_options
@@ -81,8 +82,7 @@ def work_dir_for(job_id: int) -> Path:
 def prepare(org: str, module_slug: str, options: dict[str, Any]) -> ExportOptions:
     """Options checked against the module before anything runs, the query built once to check
     where values too (bad input: a clear sentence)."""
-    if not org.strip() or "/" in org or org.startswith("."):
-        raise InputRejected(f"Invalid org {org!r}.")
+    check_org(org)
     opts = parse_export_options(options)
     module = get_module(module_slug)
     opts.check_against(module)

@@ -17,6 +17,7 @@ import dagster as dg
 from pydantic import BaseModel, Field, create_model
 
 from pipelines.errors import InputRejected
+from pipelines.names import check_file_name, check_org, split_partition_key
 from resources.storage import Storage
 from schemas.options import Action, ColumnMapping, DuplicateStrategy, ImportOptions, MergeMode
 
@@ -98,14 +99,6 @@ OPTIONS_ERROR_TAG = "contactflow/options_error"  # set by the sensor when a side
 SENSOR_DEFAULTS = {"create_missing_references": True}  # see docs/operations.md
 
 
-def split_partition_key(key: str) -> tuple[str, str, str]:
-    """`<org>/<module>/<file>@<digest>` -> (org, module, file)."""
-    path = key.rpartition("@")[0] or key
-    org, _, rest = path.partition("/")
-    module, _, file_name = rest.partition("/")
-    return org, module, file_name
-
-
 @dataclass
 class ImportTarget:
     """What one run imports, from its config, its tags and its partition key."""
@@ -151,6 +144,9 @@ class ImportTarget:
             raise InputRejected(
                 "Give org and module in the config, or launch from an upload partition."
             )
+        check_org(self.org)
+        if self.file_name:
+            check_file_name(self.file_name)
         if self.upload_key:
             return False
         if not self.file_name:

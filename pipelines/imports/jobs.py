@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 
 from pipelines.errors import InputRejected, JobFailed, SetupError
-from pipelines.imports.config import IMPORT_JOB_TAG, ImportConfig, split_partition_key
+from pipelines.imports.config import IMPORT_JOB_TAG, ImportConfig
 from pipelines.imports.ops import (
     map_columns,
     parse_file,
@@ -19,6 +19,7 @@ from pipelines.imports.ops import (
     validate_rows,
     write_records,
 )
+from pipelines.names import check_file_name, check_org, partition_key_for, split_partition_key
 from schemas.modules import get_module
 from schemas.options import ImportOptions
 
@@ -103,11 +104,6 @@ def import_file() -> None:
 @dg.job(description="Undo one import: delete what it created, restore what it changed.")
 def rollback_import() -> None:
     rollback_records()
-
-
-def partition_key_for(org: str, module: str, file_name: str, digest: str) -> str:
-    """`<org>/<module>/<file>@<first 12 hex of the content hash or ETag>`."""
-    return f"{org}/{module}/{file_name}@{digest[:12]}"
 
 
 def import_file_with_resources() -> dg.JobDefinition:
@@ -198,9 +194,10 @@ def import_now(
 
     if not path.is_file():
         raise InputRejected(f"File not found: {path}.")
+    check_org(org)
     module = get_module(module_slug)
     options.check_against(module)
-    file_name = options.file_name or path.name
+    file_name = check_file_name(options.file_name or path.name)
     engine = migrated_engine()
     option_values = options.model_dump(exclude_none=True)
     job_id = jobstore.create_job(

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from pipelines.imports.jobs import partition_key_for
+from pipelines.names import file_name_problem, org_problem, partition_key_for
 from resources.storage import LocalStorage, Storage, StoredObject
 from schemas.modules import MODULES
 
@@ -132,6 +132,8 @@ def layout_of(key: str) -> tuple[str, str, str] | str:
     org, module, name = parts
     if org.startswith("_"):
         return f"folder {org!r} is reserved (names starting with _)"
+    if problem := org_problem(org):
+        return problem
     if module not in MODULES:
         return f"unknown module {module!r}; use one of {', '.join(MODULES)}"
     if name.endswith(SIDECAR_SUFFIXES):
@@ -140,6 +142,8 @@ def layout_of(key: str) -> tuple[str, str, str] | str:
         return "folder defaults (read with the files beside it)"
     if name.startswith("_"):
         return "names starting with _ are reserved"
+    if problem := file_name_problem(name):
+        return problem
     return org, module, name
 
 
