@@ -16,6 +16,7 @@ must not change between versions (rows, errors, rejected rows, COPY text length)
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import statistics
 import tempfile
@@ -77,14 +78,20 @@ def prepare(path: Path, folder: Path) -> list[ChunkTask]:
     )
 
 
-def transform(tasks: list[ChunkTask]) -> tuple[int, int, int]:
+def transform(tasks: list[ChunkTask]) -> tuple[int, int, int, str]:
+    """Counts and a digest of everything a chunk hands back (COPY text, errors, rejects)."""
     errors = rejected = text = 0
+    digest = hashlib.sha1()
     for task in tasks:
         result = transform_chunk(task)
         errors += len(result.errors)
         rejected += 0 if result.rejected is None else len(result.rejected)
         text += len(result.copy_text)
-    return errors, rejected, text
+        digest.update(result.copy_text.encode())
+        digest.update(repr([e.as_dict() for e in result.errors]).encode())
+        if result.rejected is not None:
+            digest.update(result.rejected.to_csv().encode())
+    return errors, rejected, text, digest.hexdigest()[:12]
 
 
 def main() -> None:
