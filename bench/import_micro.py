@@ -5,8 +5,10 @@
 - ``transform``: ``chunks.transform_chunk`` (read a raw Parquet chunk, map, normalize, Pandera,
   COPY text) over every chunk in one process, with the mapping ``map_columns`` would choose.
 
-Each runs ``--repeat`` times; the median and the minimum are printed, with the checksums that
-must not change between versions (rows, errors, rejected rows, COPY text length).
+Each runs ``--repeat`` times; the median and the minimum of the wall time and the median CPU
+time of the process (steadier on a shared machine) are printed, with what must not change
+between versions: rows, errors, rejected rows, COPY text length and a digest of the COPY text,
+errors and rejected cells.
 
     .venv/bin/python -m bench.generate --rows 200000 --out bench/out/data/200k.csv
     .venv/bin/python -m bench.import_micro bench/out/data/200k.csv --repeat 3
@@ -34,14 +36,15 @@ from schemas.options import ImportOptions
 
 
 def timed(label: str, repeat: int, work: Callable[[], Any]) -> Any:
-    samples, result = [], None
+    samples, cpu, result = [], [], None
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = work()
         samples.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     print(
         f"{label:<10} median {statistics.median(samples):6.2f} s   min {min(samples):6.2f} s   "
-        f"({', '.join(f'{s:.2f}' for s in samples)})"
+        f"({', '.join(f'{s:.2f}' for s in samples)}); CPU median {statistics.median(cpu):.2f} s"
     )
     return result
 
