@@ -43,9 +43,12 @@ def _multi_check(pattern: str, message: str, phone: bool = False) -> pa.Check:
     def check(series: pd.Series) -> pd.Series:
         present = series.dropna()
         single = ~present.str.contains(MULTI_SEP, regex=False)
-        values = pd.concat([present[single], present[~single].str.split(MULTI_SEP).explode()])
+        if single.all():
+            values = present
+        else:
+            values = pd.concat([present[single], present[~single].str.split(MULTI_SEP).explode()])
         if phone:
-            values = values.str.split(PART_SEP, n=1, regex=False).str[0]
+            values = values.str.partition(PART_SEP, expand=False).str[0]
         ok = values.str.fullmatch(pattern).astype("boolean").fillna(False).astype(bool)
         if ok.index.is_unique:
             return ok.reindex(series.index, fill_value=True)
@@ -77,18 +80,20 @@ def build_schema(module: ModuleDef) -> pa.DataFrameSchema:
     """The Pandera schema of a module's normalized frame."""
     identity = list(module.identity_fields)
 
+    def filled(column: pd.Series) -> pd.Series:
+        if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+            return column.notna() & (column.str.len() > 0)
+        return column.map(
+            lambda v: v is not None and v == v and len(v) > 0
+            if isinstance(v, (list, str))
+            else v is not None and v == v
+        )
+
     def has_identity(frame: pd.DataFrame) -> pd.Series:
         present = [c for c in identity if c in frame.columns]
         if not present:
             return pd.Series(False, index=frame.index)
-        filled = frame[present].apply(
-            lambda col: col.map(
-                lambda v: v is not None and v == v and len(v) > 0
-                if isinstance(v, (list, str))
-                else v is not None and v == v
-            )
-        )
-        return filled.any(axis=1)
+        return pd.concat([filled(frame[c]) for c in present], axis=1).any(axis=1)
 
     columns = {
         f.slug: pa.Column(object, checks=_checks_for(f), nullable=True, required=False)

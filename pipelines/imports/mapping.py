@@ -159,10 +159,8 @@ def _phones(column: pd.Series, value_type: str | None, options: ImportOptions) -
         return pd.Series(None, index=column.index, dtype=object)
     if present.str.contains(";", regex=False).any():
         present = norm.split_multi(present, ";").explode().dropna()
-    phones = norm.normalize_phone(present, options.default_region, value_type)
-    numbers = pd.Series([p["number"] for p in phones.values], index=phones.index, dtype=object)
-    types = pd.Series([p["type"] for p in phones.values], index=phones.index, dtype=object)
-    encoded = numbers + PART_SEP + types
+    numbers = norm.phone_numbers(present, options.default_region)
+    encoded = numbers + PART_SEP + (value_type or "Other")
     if not encoded.index.is_unique:
         encoded = encoded.groupby(level=0).agg(MULTI_SEP.join)
     return encoded.reindex(column.index)

@@ -217,7 +217,21 @@ def _series(values: Iterable[Any], like: pd.Series) -> pd.Series:
     return pd.Series(list(values), index=like.index, dtype=object, name=like.name)
 
 
+def _stripped_texts(s: pd.Series) -> pd.Series | None:
+    """`str.strip` of a column whose cells are all text or missing, blanks as None, in one
+    vectorised pass; None for any other column (typed cells take the per-value path)."""
+    values = s.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return None
+    stripped = pd.Series(values, index=s.index, dtype=object, name=s.name).str.strip()
+    filled = stripped.str.len().to_numpy(dtype=float, na_value=0) > 0
+    return _series(np.where(filled, stripped.to_numpy(dtype=object), None), s)
+
+
 def _text(s: pd.Series) -> pd.Series:
+    fast = _stripped_texts(s)
+    if fast is not None:
+        return fast
     return _series((_cell_text(v) for v in s.to_numpy(dtype=object)), s)
 
 
@@ -250,6 +264,9 @@ def blank_to_none(s: pd.Series) -> pd.Series:
 
     Texts such as "NULL", "N/A", "NA", "None" or "NaN" are kept: they can be real values.
     """
+    fast = _stripped_texts(s)
+    if fast is not None:
+        return fast
     return _series((_strip_cell(v) for v in s.to_numpy(dtype=object)), s)
 
 
@@ -274,8 +291,23 @@ def normalize_email(s: pd.Series) -> pd.Series:
     """Lower-cased address without a `mailto:` prefix or surrounding `<>`.
 
     A value that is still not an address afterwards is returned as the stripped original.
+    Plain values are settled with vectorised string operations; only those in `<>` or with a
+    `mailto:` prefix take the per-value path.
     """
-    return _map_distinct(_text(s), _canonical_email)
+    text = _text(s)
+    filled = text.notna().to_numpy()
+    if not filled.any():
+        return text
+    present = text[filled].reset_index(drop=True)
+    lower = present.str.lower()
+    special = (present.str.startswith("<") | lower.str.startswith("mailto:")).to_numpy(bool)
+    matches = lower.str.fullmatch(_EMAIL.pattern).to_numpy(dtype=bool, na_value=False)
+    settled = np.where(matches, lower.to_numpy(dtype=object), present.to_numpy(dtype=object))
+    if special.any():
+        settled[special] = _map_distinct(present[special], _canonical_email).to_numpy()
+    out = text.to_numpy(dtype=object, copy=True)
+    out[filled] = settled
+    return _series(out, text)
 
 
 @functools.lru_cache(maxsize=512)
@@ -345,6 +377,80 @@ def _canonical_phone(value: str, region: str, nanp: bool) -> str:
     return _parse_phone(digits, value, region)
 
 
+@functools.lru_cache(maxsize=512)
+def _possible_lengths(country_code: int) -> frozenset[int]:
+    """The national-number lengths `phonenumbers.is_possible_number` accepts for a country
+    code (its general description's possible lengths, local-only ones included)."""
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None or metadata.general_desc is None:
+        return frozenset()
+    desc = metadata.general_desc
+    lengths = tuple(desc.possible_length or ())
+    if not lengths or lengths[0] == -1:
+        return frozenset()
+    return frozenset(lengths) | frozenset(desc.possible_length_local_only or ())
+
+
+_ASCII_E164 = r"\+[1-9][0-9]{6,14}"
+
+
+def _canonical_e164_column(values: pd.Series) -> pd.Series:
+    """Vectorised `_is_canonical_e164` shortcut of `_canonical_phone` for values starting with
+    "+": the compact number where it is canonical E.164, None where the per-value path must
+    decide. Country codes are tried by length 1, 2, 3 as there; per code, the national prefix
+    pattern and the possible lengths are checked on the whole group at once."""
+    result = pd.Series(None, index=values.index, dtype=object)  # a unique index
+    compact = values.str.replace(_PHONE_SEPARATORS.pattern, "", regex=True)
+    compact = compact[compact.str.fullmatch(_ASCII_E164).to_numpy(dtype=bool, na_value=False)]
+    undecided = pd.Series(True, index=compact.index)
+    for size in (1, 2, 3):
+        codes = compact.str.slice(1, 1 + size)
+        known = undecided & codes.isin(_COUNTRY_CODES)
+        undecided &= ~known
+        for code in codes[known].unique():
+            group = compact[known & (codes == code)]
+            national = group.str.slice(1 + size)
+            lengths = _possible_lengths(int(code))
+            prefix = _national_prefix(int(code))
+            if prefix is _ALWAYS or not lengths:
+                continue
+            ok = national.str.len().isin(lengths).to_numpy(bool)
+            if prefix is not _NEVER:
+                ok &= ~national.str.match(prefix.pattern).to_numpy(dtype=bool, na_value=True)
+            result[group.index[ok]] = group[ok]
+    return result
+
+
+def phone_numbers(s: pd.Series, default_region: str = "US") -> pd.Series:
+    """Each value as E.164 text, or its stripped original when it is not a possible number
+    (see `normalize_phone`). Canonical E.164 and (for US/CA) NANP numbers are settled with
+    vectorised string operations; libphonenumber runs once per distinct remaining value."""
+    region = default_region.strip().upper()
+    nanp = region in _NANP_REGIONS
+    text = _text(s)
+    filled = text.notna().to_numpy()
+    if not filled.any():
+        return text
+    present = text[filled].reset_index(drop=True)
+    result = pd.Series(None, index=present.index, dtype=object)
+    usable = ~present.str.fullmatch(_NUMERIC_CELL.pattern).to_numpy(dtype=bool, na_value=False)
+    plus = usable & present.str.startswith("+").to_numpy(bool)
+    if plus.any():
+        result[plus] = _canonical_e164_column(present[plus])
+    if nanp:
+        open_ = usable & result.isna().to_numpy()
+        parts = present[open_].str.extract(_NANP.pattern)
+        found = parts.notna().all(axis=1)
+        result[found.index[found]] = "+1" + parts[0][found] + parts[1][found] + parts[2][found]
+    rest = result.isna().to_numpy()
+    if rest.any():
+        result[rest] = _map_distinct(present[rest], lambda v: _canonical_phone(v, region, nanp))
+    out = text.to_numpy(dtype=object, copy=True)
+    out[filled] = result.to_numpy(dtype=object)
+    return _series(out, text)
+
+
 def normalize_phone(
     s: pd.Series, default_region: str = "US", phone_type: str | None = None
 ) -> pd.Series:
@@ -355,9 +461,7 @@ def normalize_phone(
     "number". libphonenumber runs once per distinct value, and not at all for values that are
     already canonical E.164 or (for US/CA) plain 10-digit NANP numbers.
     """
-    region = default_region.strip().upper()
-    nanp = region in _NANP_REGIONS
-    numbers = _map_distinct(_text(s), lambda v: _canonical_phone(v, region, nanp))
+    numbers = phone_numbers(s, default_region)
     kind = phone_type or "Other"
     return _series(
         ({"type": kind, "number": n} if n is not None else None for n in numbers.to_numpy()),
@@ -517,8 +621,22 @@ def _tzinfo(name: str | None, offset: int | None) -> dt.tzinfo | None:
     raise ValueError(f"ambiguous time zone name {name!r}")
 
 
+_MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})$")
+_ENGLISH_MONTHS = {
+    name.lower(): number
+    for number, names in enumerate(date_parser.parserinfo.MONTHS, start=1)
+    for name in names
+}
+
+
 def _parse_textual(value: str, dayfirst: bool) -> dt.datetime | None:
-    """dateutil for textual forms; a value without a year or month is refused, not completed."""
+    """dateutil for textual forms; a value without a year or month is refused, not completed.
+    The common English `Mar 15, 2023` is read directly (dateutil reads it the same way)."""
+    if (match := _MONTH_DAY_YEAR.match(value)) and (month := _ENGLISH_MONTHS.get(match[1].lower())):
+        try:
+            return dt.datetime(int(match[3]), month, int(match[2]))
+        except ValueError:
+            pass
     try:
         first = date_parser.parse(
             value, parserinfo=_PARSER_INFO, dayfirst=dayfirst, default=_DEFAULT_A, tzinfos=_tzinfo

@@ -204,6 +204,9 @@ class SourceFile:
         if chunk_rows is None:
             width = max(len(self.info.source_columns), 1)
             chunk_rows = max(1_000, min(CHUNK_ROWS, CHUNK_CELLS // width))
+        if self.info.file_type == "csv":
+            yield from self._csv_chunks(max(chunk_rows, 1))
+            return
         kind = "json" if self.info.file_type == "jsonl" else self.info.file_type
         reader: Callable[[], Iterator[tuple[int, Any]]] = getattr(self, f"_{kind}_records")
         yield from _chunked(reader(), self.info.source_columns, max(chunk_rows, 1))
@@ -470,6 +473,66 @@ class SourceFile:
 
     # -- reading -----------------------------------------------------------------------------
 
+    def _csv_chunks(self, size: int) -> Iterator[RawChunk]:
+        """Delimited text through Arrow's streaming reader; Python's csv module reads what
+        Arrow cannot (UTF-16, a header past the sniffed bytes) and takes over after the last
+        yielded row when Arrow fails (a bad byte, a record larger than a block): it then
+        raises the same error, at the same row, as it always did."""
+        from pipelines.imports import arrow_csv
+
+        offset = self._data_offset()
+        done = 0
+        if offset is not None:
+            try:
+                for chunk in arrow_csv.read_chunks(self.path, offset, self.info, size):
+                    done = max(done, _last_row(chunk.frame), _last_row(chunk.bad))
+                    yield chunk
+                return
+            except arrow_csv.ArrowFailed:
+                pass
+        records = ((row, values) for row, values in self._csv_records() if row > done)
+        yield from _chunked(records, self.info.source_columns, size)
+
+    def _data_offset(self) -> int | None:
+        """The byte offset of the first data record (the one after the header record), when
+        Arrow can start there: an 8-bit or UTF-8 file whose header ends within the sniffed
+        bytes. None otherwise."""
+        info = self.info
+        encoding = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "cp1252": "cp1252"}.get(
+            info.encoding or "", "latin-1" if info.encoding == "latin-1" else None
+        )
+        if encoding is None:
+            return None
+        with open(self.path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+        bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+        try:
+            text = head[bom:].decode(encoding, errors="strict")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - bom - 4:
+                return None
+            text = head[bom : bom + exc.start].decode(encoding)  # a character cut at the end
+        consumed = 0
+
+        def lines() -> Iterator[str]:
+            nonlocal consumed
+            for line in io.StringIO(text, newline=""):
+                consumed += len(line)
+                yield line
+
+        reader = csv.reader(lines(), delimiter=info.delimiter or ",", quotechar='"', strict=False)
+        try:
+            for _ in reader:
+                if reader.line_num >= info.header_row:
+                    break
+            else:
+                return None
+        except csv.Error:
+            return None
+        if consumed >= len(text) and len(head) >= SNIFF_BYTES:
+            return None  # the header's last line may go on past the sniffed bytes
+        return bom + len(text[:consumed].encode(encoding))
+
     def _csv_records(self) -> Iterator[tuple[int, list[str | None]]]:
         info = self.info
         row = 0
@@ -727,6 +790,10 @@ def _chunked(
             good_rows, good_index, bad_rows, errors = [], [], [], []
     if good_rows or bad_rows:
         yield _make_chunk(good_rows, good_index, bad_rows, errors, columns)
+
+
+def _last_row(frame: pd.DataFrame) -> int:
+    return int(frame.index.max()) if len(frame) else 0
 
 
 def _longest(values: list[Any]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 from typing import Any
 
@@ -550,3 +551,38 @@ def test_normalize_is_idempotent() -> None:
             assert _numbers(twice) == _numbers(once)
         else:
             assert normalize(once).tolist() == once.tolist()
+
+
+@pytest.mark.parametrize("region", ["US", "DE"])
+def test_phone_numbers_vectorised_paths_agree_with_the_per_value_path(region: str) -> None:
+    rng = random.Random(11)
+    values = []
+    for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        for _ in range(12):
+            national = "".join(rng.choice("0123456789") for _ in range(rng.randint(3, 13)))
+            spaced = " ".join([national[:3], national[3:6], national[6:]]).strip()
+            values += [
+                f"+{code}{national}",
+                f"+{code} {spaced}",
+                f"+{code} ({national[:2]}) {national[2:]}",
+            ]
+    values += [
+        f"({rng.randint(100, 999)}) {rng.randint(100, 999)}-{rng.randint(0, 9999):04d}"
+        for _ in range(300)
+    ]
+    values += ["4155550123.0", "+1 415 555 0123", "1-415-555-0123", "+44 20 7946\u00a00958", "x"]
+    out = nz.phone_numbers(_s(*values), default_region=region)
+    nanp = region in ("US", "CA")
+    assert list(out) == [nz._canonical_phone(v.strip(), region, nanp) for v in values]
+
+
+def test_parse_textual_month_day_year_agrees_with_dateutil(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = [
+        f"{month} {day}, {year}"
+        for month in ("Jan", "feb", "March", "Sept", "Sep.", "MAY", "Foo", "Mär")
+        for day in (0, 1, 9, 29, 30, 31, 32)
+        for year in (1999, 2024)
+    ] + ["Mar 15 2023", "Mar 15,2023"]
+    fast = [nz._parse_textual(v, False) for v in values]
+    monkeypatch.setattr(nz, "_MONTH_DAY_YEAR", re.compile(r"(?!)"))
+    assert fast == [nz._parse_textual(v, False) for v in values]

@@ -1,0 +1,81 @@
+"""The Arrow CSV reader yields what the csv-module reader yields: same rows, numbers, cells,
+bad rows and errors, whatever the block and chunk boundaries."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipelines.imports import arrow_csv
+from pipelines.imports.parse import RawChunk, SourceFile, _chunked
+
+
+def _messy_file(path: Path, rows: int, encoding: str = "utf-8") -> None:
+    rng = random.Random(7)
+    lines = ["Notes about this export", "", "Name,Email,City,Tags"]
+    for i in range(rows):
+        kind = rng.random()
+        if kind < 0.05:
+            lines.append(f"Short {i},s{i}@example.com")  # fewer fields: padded
+        elif kind < 0.08:
+            lines.append(f"Long {i},l{i}@example.com,Köln,a,extra")  # too many: row error
+        elif kind < 0.10:
+            lines.append(f"Trailing {i},t{i}@example.com,Paris,x,,")  # empty extras: good
+        elif kind < 0.13:
+            lines.append(rng.choice(["", ",,,", "  ,\t, ,", "   "]))  # not records
+        elif kind < 0.16:
+            lines.append(f'"Multi\nline {i}",m{i}@example.com,"São Paulo, BR","a;b"')
+        else:
+            lines.append(f'Zoë {i},z{i}@example.com,Łódź,"q ""x"" y"')
+    path.write_bytes("\r\n".join(lines).encode(encoding, errors="replace"))
+
+
+def _frames(chunks: list[RawChunk]) -> tuple[pd.DataFrame, pd.DataFrame, list[object]]:
+    good = pd.concat([c.frame for c in chunks if len(c.frame)])
+    bad = pd.concat([c.bad for c in chunks if len(c.bad)])
+    return good, bad, [e for c in chunks for e in c.errors]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+@pytest.mark.parametrize(("block", "size"), [(64, 7), (512, 100), (1 << 20, 20_000)])
+def test_arrow_reader_matches_csv_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str, block: int, size: int
+) -> None:
+    path = tmp_path / "messy.csv"
+    _messy_file(path, 600, encoding)
+    hint = None if encoding == "utf-8" else "cp1252"
+    from pipelines.imports.parse import ParseHints
+
+    source = SourceFile(path, ParseHints(encoding=hint))
+    monkeypatch.setattr(arrow_csv, "BLOCK_BYTES", block)
+    used = []
+    original = arrow_csv.read_chunks
+    monkeypatch.setattr(arrow_csv, "read_chunks", lambda *a: used.append(1) or original(*a))
+    arrow = list(source.chunks(chunk_rows=size))
+    python = list(_chunked(source._csv_records(), source.info.source_columns, size))
+    assert used
+    assert [len(c.frame) + len(c.bad) for c in arrow] == [len(c.frame) + len(c.bad) for c in python]
+    for mine, theirs in zip(_frames(arrow), _frames(python), strict=True):
+        if isinstance(mine, pd.DataFrame):
+            pd.testing.assert_frame_equal(mine, theirs)
+        else:
+            assert mine == theirs
+
+
+def test_arrow_reader_hands_a_bad_byte_to_the_csv_module(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    rows = "".join(f"n{i},e{i}@example.com\n" for i in range(60_000))
+    path.write_bytes(b"Name,Email\n" + rows.encode() + b"caf\xe9,x@example.com\n")
+    from pipelines.errors import InputRejected
+    from pipelines.imports.parse import ParseHints
+
+    source = SourceFile(path, ParseHints(encoding="utf-8"))
+    with pytest.raises(InputRejected) as before:
+        list(_chunked(source._csv_records(), source.info.source_columns, 10_000))
+    with pytest.raises(InputRejected) as after:
+        list(source.chunks(chunk_rows=10_000))
+    assert str(after.value) == str(before.value)
+    assert "not valid utf-8 at data row" in str(after.value)
