@@ -19,3 +19,8 @@ class SetupError(ContactflowError):
 
 class TransientError(ContactflowError):
     """A database or network hiccup worth retrying (Dagster RetryPolicy)."""
+
+
+def one_line(detail: object) -> str:
+    """An error's text on one line (YAML's errors span four, with a caret under the column)."""
+    return " ".join(str(detail).split())

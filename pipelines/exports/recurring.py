@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from pipelines.errors import InputRejected
+from pipelines.errors import InputRejected, one_line
 from pipelines.exports.steps import prepare
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +50,7 @@ def load_recurring_exports(path: Path | None = None) -> list[RecurringExport]:
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise InputRejected(f"{path.name} is not valid YAML: {exc}") from None
+        raise InputRejected(f"{path.name} is not valid YAML: {one_line(exc)}") from None
     entries = (loaded or {}).get("exports") if isinstance(loaded, dict) else loaded
     if entries is None:
         return []

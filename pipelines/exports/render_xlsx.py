@@ -23,7 +23,7 @@ from schemas.export_options import ExportColumn, to_excel_format
 MAX_ROWS = 1_048_576
 MAX_CELL = 32_767
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
-_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _NUMBER_START = frozenset("-0123456789")
 _FORMULA_START = frozenset(FORMULA_START)
@@ -126,7 +126,9 @@ def _text(value: str) -> str:
     if len(value) > MAX_CELL:
         value = value[:MAX_CELL]
     if _SPECIAL.search(value):
-        value = escape(_ILLEGAL.sub("", value))
+        # A raw CR in XML text is read back as LF (end-of-line normalisation); a character
+        # reference is not normalised.
+        value = escape(_ILLEGAL.sub("", value)).replace("\r", "&#13;")
         if not value:
             return "<t></t>"
     if value[0] in _SPACE or value[-1] in _SPACE:

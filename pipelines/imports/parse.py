@@ -189,7 +189,15 @@ class SourceFile:
         self._json_keys: list[str] = []
         self.invalid_bytes = 0
         self._check_size()
-        self.info = self._detect()
+        try:
+            self.info = self._detect()
+        except RecursionError:
+            raise self._too_deep() from None
+        if self.hints.sheet and self.info.file_type not in ("xlsx", "xls"):
+            raise InputRejected(
+                f"The sheet option applies to spreadsheets; {self.file_name} is "
+                f"{self.info.file_type.upper()}: remove the option."
+            )
         self.info.invalid_bytes = self.invalid_bytes
         if len(self.info.source_columns) > MAX_COLUMNS:
             raise InputRejected(
@@ -622,9 +630,18 @@ class SourceFile:
 
     def _json_records(self) -> Iterator[tuple[int, list[str | None]]]:
         keys = self._json_keys
-        for row, obj in self._json_objects():
-            flat = flatten_json(obj)
-            yield row, [flat.get(k) for k in keys]
+        try:
+            for row, obj in self._json_objects():
+                flat = flatten_json(obj)
+                yield row, [flat.get(k) for k in keys]
+        except RecursionError:
+            raise self._too_deep() from None
+
+    def _too_deep(self) -> InputRejected:
+        return InputRejected(
+            f"{self.file_name} nests JSON objects or lists too deeply to be records: flatten "
+            "the data or export it as CSV."
+        )
 
 
 def flatten_json(obj: dict[str, Any], prefix: str = "") -> dict[str, str | None]:
@@ -868,9 +885,12 @@ def _records_with_lines(
 def canonical_encoding(name: str) -> str:
     """An encoding name as reported (`UTF8` -> `utf-8`, `windows-1252` -> `cp1252`)."""
     try:
-        codec = codecs.lookup(name.strip()).name
+        info = codecs.lookup(name.strip())
     except LookupError:
         raise InputRejected(f"Unknown encoding {name!r}: use {_ENCODINGS}.") from None
+    if not getattr(info, "_is_text_encoding", True):  # rot13, base64, zlib: not text
+        raise InputRejected(f"{name!r} is not a text encoding: use {_ENCODINGS}.")
+    codec = info.name
     return _ENCODING_NAMES.get(codec.replace("-", "_"), codec)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from pipelines.errors import InputRejected
+from pipelines.errors import InputRejected, one_line
 from pipelines.imports.parse import ParseHints, SourceFile
 from pipelines.imports.suggest import suggest_mapping
 from schemas.modules import get_module
@@ -93,7 +93,9 @@ def read_options_file(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise InputRejected(f"Mapping file not found: {path}.") from None
     except yaml.YAMLError as exc:
-        raise InputRejected(f"Mapping file {path.name} is not valid YAML or JSON: {exc}.") from None
+        raise InputRejected(
+            f"Mapping file {path.name} is not valid YAML or JSON: {one_line(exc)}."
+        ) from None
     if isinstance(loaded, list):
         return {"column_mapping": loaded}
     if not isinstance(loaded, dict):

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from pipelines.errors import one_line
 from pipelines.names import file_name_problem, org_problem, partition_key_for
 from resources.storage import LocalStorage, Storage, StoredObject
 from schemas.modules import MODULES
@@ -183,7 +184,9 @@ def parse_options_text(text: str, name: str) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValueError(f"Options file {name} is not valid YAML or JSON: {exc}.") from None
+        raise ValueError(
+            f"Options file {name} is not valid YAML or JSON: {one_line(exc)}."
+        ) from None
     if loaded is None:
         return {}
     if isinstance(loaded, list):

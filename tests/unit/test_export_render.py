@@ -136,3 +136,12 @@ def test_write_pdf_wraps_unbroken_values(tmp_path: Path) -> None:
     text = pypdf.PdfReader(path).pages[0].extract_text()
     assert token in "".join(text.split())
     assert max(len(line) for line in text.splitlines()) < 200
+
+
+def test_xlsx_keeps_a_carriage_return(tmp_path: Path) -> None:
+    """A raw CR in the sheet XML read back as LF; a character reference keeps it."""
+    path = tmp_path / "cr.xlsx"
+    columns = [ExportColumn("notes", "Notes")]
+    assert write_xlsx(path, columns, [("a\r\nb",), ("c\rd",)], row_count=2) == 2
+    values = [r[0] for r in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
+    assert values == ["Notes", "a\r\nb", "c\rd"]
