@@ -156,7 +156,7 @@ def job(args: argparse.Namespace) -> dict[str, Any]:
         from pipelines.imports import jobstore
         from resources.postgres import migrated_engine
 
-    return jobstore.get_job(migrated_engine(), args.id)
+    return jobstore.get_job(migrated_engine(), args.id, args.org)
 
 
 @command("rollback")
@@ -167,7 +167,7 @@ def rollback(args: argparse.Namespace) -> dict[str, Any]:
         from pipelines.instance import failure_reason, get_instance
         from resources.postgres import migrated_engine
 
-    jobstore.get_job(migrated_engine(), args.id)
+    jobstore.get_job(migrated_engine(), args.id, args.org)
     result = execute_rollback(get_instance(), args.id)
     if not result.success:
         raise JobFailed(failure_reason(result))
@@ -180,8 +180,7 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
         from pipelines.exports.flags import options_from_args
         from pipelines.exports.jobs import export_now
 
-    output = Path(args.output) if args.output else None
-    return export_now(args.org, args.module, options_from_args(args), output)
+    return export_now(args.org, args.module, options_from_args(args), args.output, args.force)
 
 
 @command("demo")
@@ -282,10 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rollback", help="undo one import")
     p.add_argument("id", type=int)
+    p.add_argument("--org", help="only a job of this org (others are not found)")
     _add_json_flag(p)
 
     p = sub.add_parser("job", help="show one import job")
     p.add_argument("id", type=int)
+    p.add_argument("--org", help="only a job of this org (others are not found)")
     _add_json_flag(p)
 
     p = sub.add_parser("export", help="export records (runs the export_records job)")
@@ -303,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date-format", metavar="STRFTIME")
     p.add_argument("--option", action="append", metavar="KEY=VALUE")
     p.add_argument("--output", metavar="PATH", help="also copy the file here (file or folder)")
+    p.add_argument("--force", action="store_true", help="replace an existing --output file")
     _add_json_flag(p)
     return parser
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -51,7 +52,11 @@ def export_run_config(
 
 
 def export_now(
-    org: str, module: str, options: dict[str, Any], output: Path | None = None
+    org: str,
+    module: str,
+    options: dict[str, Any],
+    output: str | Path | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """What `contactflow export` does: check the options, record the job, run
     `export_records` in this process on the configured instance, copy the file to `output`
@@ -61,7 +66,7 @@ def export_now(
     from resources.postgres import migrated_engine
 
     opts = steps.prepare(org, module, options)
-    target = _output_path(output) if output else None
+    target = _output_path(str(output), force) if output else None
     values = opts.model_dump(mode="json", exclude_defaults=True)
     engine = migrated_engine()
     job_id = jobstore.create_job(engine, org, module, opts.format, values, status="queued")
@@ -73,7 +78,7 @@ def export_now(
         raise JobFailed(job["reason"] or failure_reason(result))
     summary = result.output_for_node("publish_export")
     if target is not None:
-        summary = {**summary, **_copy_out(summary, target)}
+        summary = {**summary, **_copy_out(summary, target, force)}
     return {key: summary.get(key) for key in RESULT_KEYS}
 
 
@@ -93,16 +98,31 @@ def execute_export(
     )
 
 
-def _output_path(output: Path) -> Path:
-    """`--output`: an existing folder to write into (the stored name is kept), or a file."""
-    if output.is_dir():
-        return output
-    if not output.parent.is_dir():
-        raise InputRejected(f"--output folder {output.parent} does not exist.")
-    return output
+PSEUDO_FILESYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
 
-def _copy_out(summary: dict[str, Any], target: Path) -> dict[str, Any]:
+def _output_path(output: str, force: bool) -> Path:
+    """`--output`: an existing folder to write into (the stored name is kept), or a file in an
+    existing folder; never a kernel pseudo-file, never an existing file without `--force`."""
+    path = Path(output)
+    if output.endswith(("/", os.sep)) and not path.is_dir():
+        raise InputRejected(f"--output folder {output} does not exist.")
+    if any(path.resolve().is_relative_to(root) for root in PSEUDO_FILESYSTEMS):
+        raise InputRejected(f"--output {output} is not a place for files: give a folder or file.")
+    if path.is_dir():
+        return path
+    if not path.parent.is_dir():
+        raise InputRejected(f"--output folder {path.parent} does not exist.")
+    _refuse_existing(path, force)
+    return path
+
+
+def _refuse_existing(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise InputRejected(f"--output {path} exists: pass --force to replace it.")
+
+
+def _copy_out(summary: dict[str, Any], target: Path, force: bool) -> dict[str, Any]:
     """Copy the stored file and its manifest to the local `target`; the result then names
     the local copies."""
     from resources.storage import storage_for_url
@@ -111,10 +131,19 @@ def _copy_out(summary: dict[str, Any], target: Path) -> dict[str, Any]:
     folder, _, quoted = location.rpartition("/")
     name = unquote(quoted)
     path = target / name if target.is_dir() else target
-    storage = storage_for_url(unquote(folder) if folder.startswith("s3://") else folder)
-    storage.get_file(name, path)
     manifest_path = path.with_name(f"{path.name}.manifest.json")
-    storage.get_file(f"{name}.manifest.json", manifest_path)
+    stored = f"the export is stored at {location}"
+    for existing in (path, manifest_path):
+        if existing.exists() and not force:
+            raise JobFailed(f"--output {existing} exists: pass --force to replace it; {stored}.")
+    storage = storage_for_url(unquote(folder) if folder.startswith("s3://") else folder)
+    try:
+        storage.get_file(name, path)
+        storage.get_file(f"{name}.manifest.json", manifest_path)
+    except OSError as exc:
+        raise JobFailed(
+            f"Could not write --output {path}: {exc.strerror or exc}; {stored}."
+        ) from None
     manifest = json.loads(manifest_path.read_text("utf-8"))
     manifest["file"] = path.name
     manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")

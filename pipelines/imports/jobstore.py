@@ -152,12 +152,15 @@ def fail_job(engine: sa.Engine, job_id: int, reason: str, status: str = "failed"
         )
 
 
-def get_job(engine: sa.Engine, job_id: int) -> dict[str, Any]:
+def get_job(engine: sa.Engine, job_id: int, org: str | None = None) -> dict[str, Any]:
+    """One job; with `org`, a job of another org is not found (tenant-scoped scripts)."""
+    query = sa.select(import_jobs).where(import_jobs.c.id == job_id)
+    if org is not None:
+        query = query.where(import_jobs.c.org == org)
     with engine.connect() as conn:
-        row = conn.execute(sa.select(import_jobs).where(import_jobs.c.id == job_id)).mappings()
-        job = row.first()
+        job = conn.execute(query).mappings().first()
     if job is None:
-        raise JobFailed(f"No import job {job_id}.")
+        raise JobFailed(f"No import job {job_id}" + (f" in org {org}." if org else "."))
     return _jsonable(dict(job))
 
 

@@ -228,6 +228,15 @@ def test_export_output_to_file_and_folder(cli: Any, loaded: dict[str, Any], tmp_
     assert Path(folder["file"]).suffix == ".xlsx" and Path(folder["manifest_file"]).is_file()
     error = export_error(cli, "--format", "csv", "--output", str(tmp_path / "nope" / "x.csv"))
     assert "does not exist" in error
+    missing = export_error(cli, "--format", "csv", "--output", f"{tmp_path / 'missing'}/")
+    assert "folder" in missing and "does not exist" in missing
+    assert not (tmp_path / "missing").exists()
+    again = export_error(cli, "--format", "csv", "--group", "VIP", "--output", str(target))
+    assert "exists: pass --force" in again
+    forced = export(cli, "--format", "csv", "--output", str(target), "--force")
+    assert forced["file"] == str(target) and target.read_text().count("\n") > 3
+    pseudo = export_error(cli, "--format", "csv", "--output", "/proc/self/comm", "--force")
+    assert "not a place for files" in pseudo
 
 
 def test_export_rejects_bad_options_with_a_message(

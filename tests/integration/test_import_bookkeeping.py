@@ -53,3 +53,17 @@ def test_an_update_keeps_only_the_fields_it_changed(imp: Any, cli: Any, engine: 
     with engine.connect() as conn:
         after = conn.execute(sa.text("SELECT * FROM contacts")).mappings().one()
     assert dict(after) == dict(before)
+
+
+def test_job_and_rollback_scoped_to_an_org_do_not_see_another(
+    imp: Any, cli: Any, engine: sa.Engine
+) -> None:
+    job = imp("Email\nann@example.com\n", org="victim")["import_job_id"]
+    for command in ("job", "rollback"):
+        code, out, err = cli(command, str(job), "--org", "acme")
+        assert (code, out) == (2, None)
+        assert f"No import job {job} in org acme" in err
+    code, found, err = cli("job", str(job), "--org", "victim")
+    assert code == 0 and found["org"] == "victim"
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM contacts")).scalar_one() == 1
