@@ -1,11 +1,13 @@
 """The `contactflow` command: a thin shell over the same jobs and helpers Dagster runs.
 
 Every command returns a dict; `--json` prints it as one JSON object on stdout (logs go to
-stderr). Rejected input or a failed job exits 2 with a one-line message on stderr.
+stderr), otherwise `pipelines.console` prints it for a person. `import` and `export` draw a
+progress bar on stderr when it is a terminal (`pipelines.progress`; `--quiet` turns it off).
+Rejected input or a failed job exits 2 with a one-line message on stderr.
 
 Start-up matters for a command-line tool: this module imports only the standard library, and
 each command imports what it uses (`jobs` needs neither Dagster nor pandas; `import` loads the
-import job, not the export renderers).
+import job, not the export renderers; rich is imported only to print).
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipelines.errors import ContactflowError, JobFailed
+from pipelines.errors import ContactflowError, InputRejected, JobFailed
+
+if TYPE_CHECKING:
+    from pipelines.progress import JobProgress
 
 Handler = Callable[[argparse.Namespace], dict[str, Any]]
 COMMANDS: dict[str, Handler] = {}
@@ -128,7 +133,27 @@ def import_(args: argparse.Namespace) -> dict[str, Any]:
 
     base = service.read_options_file(Path(args.mapping)) if args.mapping else {}
     options = service.build_options(base, _import_flags(args))
-    return import_now(Path(args.file), args.org, args.module, options, launch=args.launch)
+    path = Path(args.file)
+    with _import_progress(args, options.file_name or path.name):
+        return import_now(path, args.org, args.module, options, launch=args.launch)
+
+
+def _import_progress(args: argparse.Namespace, file_name: str) -> JobProgress:
+    """The bar of the import job this command is about to create (the first job for this org,
+    module and file after the newest job now)."""
+    from pipelines.progress import JobProgress, import_phase, wanted
+
+    if not wanted(args.quiet) or args.launch:
+        return JobProgress(lambda: None, import_phase, enabled=False)
+    from pipelines.imports import jobstore
+    from resources.postgres import migrated_engine
+    from schemas.modules import get_module
+
+    engine, module = migrated_engine(), get_module(args.module).slug
+    after = jobstore.last_job_id(engine)
+    return JobProgress(
+        lambda: jobstore.first_job_after(engine, after, args.org, module, file_name), import_phase
+    )
 
 
 @command("jobs")
@@ -153,21 +178,33 @@ def jobs(args: argparse.Namespace) -> dict[str, Any]:
 @command("job")
 def job(args: argparse.Namespace) -> dict[str, Any]:
     with _loading_modules():
-        from pipelines.imports import jobstore
         from resources.postgres import migrated_engine
 
-    return jobstore.get_job(migrated_engine(), args.id)
+    return _scoped_job(migrated_engine(), args)
+
+
+def _scoped_job(engine: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """`job`/`rollback` act within one org: `--org` given, a job of another org is not found;
+    without it, they work only while import jobs of a single org exist."""
+    from pipelines.imports import jobstore
+
+    if args.org is not None:
+        return jobstore.get_job_in_org(engine, args.id, args.org)
+    if len(jobstore.job_orgs(engine)) > 1:
+        raise InputRejected(
+            f"Import jobs of more than one org exist: pass --org ORG to act on job {args.id}."
+        )
+    return jobstore.get_job(engine, args.id)
 
 
 @command("rollback")
 def rollback(args: argparse.Namespace) -> dict[str, Any]:
     with _loading_modules():
-        from pipelines.imports import jobstore
         from pipelines.imports.jobs import execute_rollback
         from pipelines.instance import failure_reason, get_instance
         from resources.postgres import migrated_engine
 
-    jobstore.get_job(migrated_engine(), args.id)
+    _scoped_job(migrated_engine(), args)
     result = execute_rollback(get_instance(), args.id)
     if not result.success:
         raise JobFailed(failure_reason(result))
@@ -180,8 +217,63 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
         from pipelines.exports.flags import options_from_args
         from pipelines.exports.jobs import export_now
 
-    output = Path(args.output) if args.output else None
-    return export_now(args.org, args.module, options_from_args(args), output)
+    output = _checked_output(args.output, args.force) if args.output else None
+    with _export_progress(args):
+        try:
+            return export_now(args.org, args.module, options_from_args(args), output)
+        except OSError as exc:
+            if output is None:
+                raise
+            raise JobFailed(
+                f"The export ran and was stored, but copying it to --output {output} failed "
+                f"({exc.strerror or exc}); run it again with another --output."
+            ) from None
+
+
+def _export_progress(args: argparse.Namespace) -> JobProgress:
+    from pipelines.progress import JobProgress, export_phase, wanted
+
+    if not wanted(args.quiet):
+        return JobProgress(lambda: None, export_phase, enabled=False)
+    from pipelines.exports import jobstore
+    from resources.postgres import migrated_engine
+
+    engine = migrated_engine()
+    after = jobstore.last_job_id(engine)
+    return JobProgress(
+        lambda: jobstore.first_job_after(engine, after, args.org, args.module, args.format),
+        export_phase,
+    )
+
+
+def _checked_output(raw: str, force: bool) -> Path:
+    """`--output`: an existing folder to write into, or a regular file in an existing folder
+    that this user can create files in. Refused before the export runs, with one sentence:
+    a missing folder (`out/`), a device or pseudo-file (`/dev/full`, `/proc/...`), an existing
+    file without `--force`."""
+    import tempfile
+
+    path = Path(raw)
+    if path.is_dir():
+        folder = path
+    elif raw.endswith(("/", os.sep)):
+        raise InputRejected(f"--output folder {path} does not exist; create it or name a file.")
+    elif path.exists() and not path.is_file():
+        raise InputRejected(f"--output {path} is not a regular file or a folder.")
+    elif path.exists() and not force:
+        raise InputRejected(f"--output {path} already exists; pass --force to overwrite it.")
+    elif not path.parent.is_dir():
+        raise InputRejected(f"--output folder {path.parent} does not exist.")
+    else:
+        folder = path.parent
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise InputRejected(
+            f"--output cannot write files in {folder} ({exc.strerror or exc})."
+        ) from None
+    return path
 
 
 @command("demo")
@@ -231,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Import and export contacts, companies and groups with PostgreSQL.",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     sub = parser.add_subparsers(dest="command", required=True)
 
     db = sub.add_parser("db", help="manage the database")
@@ -280,12 +373,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     _add_json_flag(p)
 
+    org_help = "the job's org; required while import jobs of more than one org exist"
     p = sub.add_parser("rollback", help="undo one import")
     p.add_argument("id", type=int)
+    p.add_argument("--org", help=org_help)
     _add_json_flag(p)
 
     p = sub.add_parser("job", help="show one import job")
     p.add_argument("id", type=int)
+    p.add_argument("--org", help=org_help)
     _add_json_flag(p)
 
     p = sub.add_parser("export", help="export records (runs the export_records job)")
@@ -303,17 +399,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date-format", metavar="STRFTIME")
     p.add_argument("--option", action="append", metavar="KEY=VALUE")
     p.add_argument("--output", metavar="PATH", help="also copy the file here (file or folder)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --output file")
     _add_json_flag(p)
     return parser
 
 
 def _add_json_flag(parser: argparse.ArgumentParser) -> None:
-    """Accept --json after the sub-command too, without resetting one given before it."""
+    """Accept --json and --quiet after the sub-command too, without resetting one given
+    before it."""
     parser.add_argument(
         "--json",
         action="store_true",
         default=argparse.SUPPRESS,
         help="print one JSON object on stdout",
+    )
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", default=argparse.SUPPRESS, help="no progress bar"
     )
 
 
@@ -321,15 +422,6 @@ def _command_name(args: argparse.Namespace) -> str:
     if args.command == "db":
         return f"db {args.db_command}"
     return str(args.command)
-
-
-def render_text(result: dict[str, Any]) -> str:
-    lines = []
-    for key, value in result.items():
-        if isinstance(value, (dict, list)):
-            value = json.dumps(value, default=str)
-        lines.append(f"{key}: {value}")
-    return "\n".join(lines)
 
 
 def _is_operational_error(exc: Exception) -> bool:
@@ -396,7 +488,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, default=str))
     else:
-        print(render_text(result))
+        from pipelines.console import print_result
+
+        print_result(_command_name(args), result)
     return 0
 
 
