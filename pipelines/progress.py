@@ -2,9 +2,10 @@
 
 The bar shows what the job row records while the in-process run goes: a thread polls the
 row (`import_jobs.status / total_rows / processed_rows`, `export_jobs.status / row_count`)
-a few times a second and redraws. The run forks worker processes; a fork handler takes the
-poller's lock first, so a worker is never forked while the poller is half-way through a query
-or a write to stderr (the child would inherit a held lock)."""
+a few times a second and redraws, on its own copy of the terminal's file descriptor (Dagster
+captures fd 2 into the step's compute log while a step runs). The run forks worker processes;
+a fork handler takes the poller's lock first, so a worker is never forked while the poller is
+half-way through a query or a write (the child would inherit a held lock)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import functools
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -78,13 +80,16 @@ class JobProgress:
         self._thread: threading.Thread | None = None
         self._progress: Any = None
         self._task: Any = None
+        self._terminal: Any = None
+        self._since: float | None = None
 
     def __enter__(self) -> JobProgress:
         if not self.enabled:
             return self
         _hold_lock_across_fork()
-        self._progress = _make_progress()
-        self._task = self._progress.add_task("", total=None, phase="starting")
+        self._terminal = os.fdopen(os.dup(sys.stderr.fileno()), "w", encoding="utf-8")
+        self._progress = _make_progress(self._terminal)
+        self._task = self._progress.add_task("", total=None, phase="starting", rate=None)
         self._progress.start()
         self._thread = threading.Thread(target=self._poll, name="contactflow-progress", daemon=True)
         self._thread.start()
@@ -104,6 +109,7 @@ class JobProgress:
             if exc_type is None:
                 self._update()
             self._progress.stop()
+        self._terminal.close()
 
     def _poll(self) -> None:
         while not self._stop.wait(POLL_SECONDS):
@@ -115,11 +121,16 @@ class JobProgress:
             name, total, done = self.phase(self.find())
         except Exception:  # a failed poll only leaves the bar as it was
             return
-        self._progress.update(self._task, phase=name, total=total, completed=done)
+        now = time.monotonic()
+        if self._since is None and name != "starting":
+            self._since = now
+        seconds = now - self._since if self._since is not None else 0
+        rate = done / seconds if done and seconds > 0 else None
+        self._progress.update(self._task, phase=name, total=total, completed=done, rate=rate)
         self._progress.refresh()
 
 
-def _make_progress() -> Any:
+def _make_progress(terminal: Any) -> Any:
     """The bar: phase, bar, rows done of total, rows/s, elapsed."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
@@ -133,8 +144,8 @@ def _make_progress() -> Any:
 
     class RateColumn(ProgressColumn):
         def render(self, task: Any) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text(f"{speed:,.0f} rows/s" if speed else "")
+            rate = task.fields["rate"]  # rows done / seconds since the run started working
+            return Text(f"{rate:,.0f} rows/s" if rate else "")
 
     return Progress(
         TextColumn("{task.fields[phase]:<10}"),
@@ -142,7 +153,7 @@ def _make_progress() -> Any:
         RowsColumn(),
         RateColumn(),
         TimeElapsedColumn(),
-        console=Console(file=sys.stderr),
+        console=Console(file=terminal),
         auto_refresh=False,
         redirect_stdout=False,
         redirect_stderr=False,
