@@ -1,11 +1,13 @@
 """The `contactflow` command: a thin shell over the same jobs and helpers Dagster runs.
 
 Every command returns a dict; `--json` prints it as one JSON object on stdout (logs go to
-stderr). Rejected input or a failed job exits 2 with a one-line message on stderr.
+stderr), otherwise `pipelines.console` prints it for a person. `import` and `export` draw a
+progress bar on stderr when it is a terminal (`pipelines.progress`; `--quiet` turns it off).
+Rejected input or a failed job exits 2 with a one-line message on stderr.
 
 Start-up matters for a command-line tool: this module imports only the standard library, and
 each command imports what it uses (`jobs` needs neither Dagster nor pandas; `import` loads the
-import job, not the export renderers).
+import job, not the export renderers; rich is imported only to print).
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipelines.errors import ContactflowError, JobFailed
+
+if TYPE_CHECKING:
+    from pipelines.progress import JobProgress
 
 Handler = Callable[[argparse.Namespace], dict[str, Any]]
 COMMANDS: dict[str, Handler] = {}
@@ -128,7 +133,27 @@ def import_(args: argparse.Namespace) -> dict[str, Any]:
 
     base = service.read_options_file(Path(args.mapping)) if args.mapping else {}
     options = service.build_options(base, _import_flags(args))
-    return import_now(Path(args.file), args.org, args.module, options, launch=args.launch)
+    path = Path(args.file)
+    with _import_progress(args, options.file_name or path.name):
+        return import_now(path, args.org, args.module, options, launch=args.launch)
+
+
+def _import_progress(args: argparse.Namespace, file_name: str) -> JobProgress:
+    """The bar of the import job this command is about to create (the first job for this org,
+    module and file after the newest job now)."""
+    from pipelines.progress import JobProgress, import_phase, wanted
+
+    if not wanted(args.quiet) or args.launch:
+        return JobProgress(lambda: None, import_phase, enabled=False)
+    from pipelines.imports import jobstore
+    from resources.postgres import migrated_engine
+    from schemas.modules import get_module
+
+    engine, module = migrated_engine(), get_module(args.module).slug
+    after = jobstore.last_job_id(engine)
+    return JobProgress(
+        lambda: jobstore.first_job_after(engine, after, args.org, module, file_name), import_phase
+    )
 
 
 @command("jobs")
@@ -180,7 +205,24 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
         from pipelines.exports.flags import options_from_args
         from pipelines.exports.jobs import export_now
 
-    return export_now(args.org, args.module, options_from_args(args), args.output, args.force)
+    with _export_progress(args):
+        return export_now(args.org, args.module, options_from_args(args), args.output, args.force)
+
+
+def _export_progress(args: argparse.Namespace) -> JobProgress:
+    from pipelines.progress import JobProgress, export_phase, wanted
+
+    if not wanted(args.quiet):
+        return JobProgress(lambda: None, export_phase, enabled=False)
+    from pipelines.exports import jobstore
+    from resources.postgres import migrated_engine
+
+    engine = migrated_engine()
+    after = jobstore.last_job_id(engine)
+    return JobProgress(
+        lambda: jobstore.first_job_after(engine, after, args.org, args.module, args.format),
+        export_phase,
+    )
 
 
 @command("demo")
@@ -230,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Import and export contacts, companies and groups with PostgreSQL.",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     sub = parser.add_subparsers(dest="command", required=True)
 
     db = sub.add_parser("db", help="manage the database")
@@ -310,12 +353,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_json_flag(parser: argparse.ArgumentParser) -> None:
-    """Accept --json after the sub-command too, without resetting one given before it."""
+    """Accept --json and --quiet after the sub-command too, without resetting one given
+    before it."""
     parser.add_argument(
         "--json",
         action="store_true",
         default=argparse.SUPPRESS,
         help="print one JSON object on stdout",
+    )
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", default=argparse.SUPPRESS, help="no progress bar"
     )
 
 
@@ -323,15 +370,6 @@ def _command_name(args: argparse.Namespace) -> str:
     if args.command == "db":
         return f"db {args.db_command}"
     return str(args.command)
-
-
-def render_text(result: dict[str, Any]) -> str:
-    lines = []
-    for key, value in result.items():
-        if isinstance(value, (dict, list)):
-            value = json.dumps(value, default=str)
-        lines.append(f"{key}: {value}")
-    return "\n".join(lines)
 
 
 def _is_operational_error(exc: Exception) -> bool:
@@ -398,7 +436,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, default=str))
     else:
-        print(render_text(result))
+        from pipelines.console import print_result
+
+        print_result(_command_name(args), result)
     return 0
 
 

@@ -91,3 +91,30 @@ def get_job(engine: sa.Engine, job_id: int) -> dict[str, Any]:
     if row is None:
         raise JobFailed(f"No export job {job_id}.")
     return json.loads(json.dumps(dict(row), default=lambda v: v.isoformat()))
+
+
+def last_job_id(engine: sa.Engine) -> int:
+    """The newest export job id (0 when there is none)."""
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.max(export_jobs.c.id))).scalar() or 0)
+
+
+def first_job_after(
+    engine: sa.Engine, after_id: int, org: str, module: str, export_format: str
+) -> dict[str, Any] | None:
+    """The first export job for this org, module and format created after `after_id` (the
+    CLI's progress bar finds the job its own export created this way)."""
+    query = (
+        sa.select(export_jobs)
+        .where(
+            export_jobs.c.id > after_id,
+            export_jobs.c.org == org,
+            export_jobs.c.module == module,
+            export_jobs.c.format == export_format,
+        )
+        .order_by(export_jobs.c.id)
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    return json.loads(json.dumps(dict(row), default=lambda v: v.isoformat())) if row else None

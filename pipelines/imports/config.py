@@ -86,7 +86,7 @@ class ImportConfig(dg.Config):
 
     def option_values(self) -> dict[str, Any]:
         """The options as the options model takes them (unset ones left out)."""
-        values = self.options.model_dump(mode="json")  # type: ignore[attr-defined]
+        values = self.options.model_dump(mode="json", warnings=False)  # type: ignore[attr-defined]
         return {k: v for k, v in values.items() if v is not None and v != {}}
 
 

@@ -164,6 +164,24 @@ def get_job(engine: sa.Engine, job_id: int, org: str | None = None) -> dict[str,
     return _jsonable(dict(job))
 
 
+def get_job_in_org(engine: sa.Engine, job_id: int, org: str) -> dict[str, Any]:
+    """A job of `org` only: another org's job is "not found", so a script acting for one
+    tenant cannot read or roll back another's."""
+    query = sa.select(import_jobs).where(import_jobs.c.id == job_id, import_jobs.c.org == org)
+    with engine.connect() as conn:
+        job = conn.execute(query).mappings().first()
+    if job is None:
+        raise JobFailed(f"Import job {job_id} not found in org {org}.")
+    return _jsonable(dict(job))
+
+
+def job_orgs(engine: sa.Engine, limit: int = 2) -> list[str]:
+    """Up to `limit` orgs that have import jobs (two tell that `--org` is needed)."""
+    query = sa.select(import_jobs.c.org).distinct().order_by(import_jobs.c.org).limit(limit)
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
 def list_jobs(
     engine: sa.Engine,
     org: str,
@@ -190,3 +208,30 @@ def list_jobs(
 def _jsonable(job: dict[str, Any]) -> dict[str, Any]:
     """Timestamps as ISO 8601 strings, so the dict prints as JSON as it is."""
     return json.loads(json.dumps(job, default=lambda v: v.isoformat()))
+
+
+def last_job_id(engine: sa.Engine) -> int:
+    """The newest job id (0 when there is none): jobs created later have larger ids."""
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.max(import_jobs.c.id))).scalar() or 0)
+
+
+def first_job_after(
+    engine: sa.Engine, after_id: int, org: str, module: str, file_name: str
+) -> dict[str, Any] | None:
+    """The first job for this org, module and file created after `after_id` (the CLI's
+    progress bar finds the job its own import created this way)."""
+    query = (
+        sa.select(import_jobs)
+        .where(
+            import_jobs.c.id > after_id,
+            import_jobs.c.org == org,
+            import_jobs.c.module == module,
+            import_jobs.c.file_name == file_name,
+        )
+        .order_by(import_jobs.c.id)
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    return _jsonable(dict(row)) if row is not None else None
