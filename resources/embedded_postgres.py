@@ -10,6 +10,7 @@ initdb and postgres refuse to run as root.
 from __future__ import annotations
 
 import fcntl
+import functools
 import glob
 import hashlib
 import os
@@ -80,7 +81,7 @@ class EmbeddedPostgres:
     def default(cls) -> EmbeddedPostgres:
         return cls(contactflow_home() / "postgres")
 
-    @property
+    @functools.cached_property
     def server_dir(self) -> Path:
         """Where the cluster and its log live: `root`, unless we are root and the service
         user cannot reach it (a CONTACTFLOW_HOME inside root's 0700 home): then a folder of

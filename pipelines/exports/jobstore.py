@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from pipelines.errors import JobFailed
+from pipelines.jobrows import first_after, jsonable, newest_id
 from schemas.tables import export_jobs
 
 TERMINAL = ("completed", "failed", "expired")
@@ -90,13 +90,12 @@ def get_job(engine: sa.Engine, job_id: int) -> dict[str, Any]:
         row = job.first()
     if row is None:
         raise JobFailed(f"No export job {job_id}.")
-    return json.loads(json.dumps(dict(row), default=lambda v: v.isoformat()))
+    return jsonable(row)
 
 
 def last_job_id(engine: sa.Engine) -> int:
     """The newest export job id (0 when there is none)."""
-    with engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.max(export_jobs.c.id))).scalar() or 0)
+    return newest_id(engine, export_jobs)
 
 
 def first_job_after(
@@ -104,17 +103,4 @@ def first_job_after(
 ) -> dict[str, Any] | None:
     """The first export job for this org, module and format created after `after_id` (the
     CLI's progress bar finds the job its own export created this way)."""
-    query = (
-        sa.select(export_jobs)
-        .where(
-            export_jobs.c.id > after_id,
-            export_jobs.c.org == org,
-            export_jobs.c.module == module,
-            export_jobs.c.format == export_format,
-        )
-        .order_by(export_jobs.c.id)
-        .limit(1)
-    )
-    with engine.connect() as conn:
-        row = conn.execute(query).mappings().first()
-    return json.loads(json.dumps(dict(row), default=lambda v: v.isoformat())) if row else None
+    return first_after(engine, export_jobs, after_id, org=org, module=module, format=export_format)

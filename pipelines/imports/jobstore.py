@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -11,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from pipelines.errors import JobFailed
+from pipelines.jobrows import first_after, jsonable, newest_id
 from schemas.tables import COUNT_COLUMNS, import_jobs
 
 ROLLBACK_RETENTION_DAYS = 30
@@ -161,25 +161,7 @@ def get_job(engine: sa.Engine, job_id: int, org: str | None = None) -> dict[str,
         job = conn.execute(query).mappings().first()
     if job is None:
         raise JobFailed(f"No import job {job_id}" + (f" in org {org}." if org else "."))
-    return _jsonable(dict(job))
-
-
-def get_job_in_org(engine: sa.Engine, job_id: int, org: str) -> dict[str, Any]:
-    """A job of `org` only: another org's job is "not found", so a script acting for one
-    tenant cannot read or roll back another's."""
-    query = sa.select(import_jobs).where(import_jobs.c.id == job_id, import_jobs.c.org == org)
-    with engine.connect() as conn:
-        job = conn.execute(query).mappings().first()
-    if job is None:
-        raise JobFailed(f"Import job {job_id} not found in org {org}.")
-    return _jsonable(dict(job))
-
-
-def job_orgs(engine: sa.Engine, limit: int = 2) -> list[str]:
-    """Up to `limit` orgs that have import jobs (two tell that `--org` is needed)."""
-    query = sa.select(import_jobs.c.org).distinct().order_by(import_jobs.c.org).limit(limit)
-    with engine.connect() as conn:
-        return list(conn.execute(query).scalars())
+    return jsonable(job)
 
 
 def list_jobs(
@@ -202,18 +184,12 @@ def list_jobs(
             query = query.where(import_jobs.c[column] == value)
     query = query.order_by(import_jobs.c.created_at.desc(), import_jobs.c.id.desc()).limit(limit)
     with engine.connect() as conn:
-        return [_jsonable(dict(r)) for r in conn.execute(query).mappings()]
-
-
-def _jsonable(job: dict[str, Any]) -> dict[str, Any]:
-    """Timestamps as ISO 8601 strings, so the dict prints as JSON as it is."""
-    return json.loads(json.dumps(job, default=lambda v: v.isoformat()))
+        return [jsonable(r) for r in conn.execute(query).mappings()]
 
 
 def last_job_id(engine: sa.Engine) -> int:
-    """The newest job id (0 when there is none): jobs created later have larger ids."""
-    with engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.max(import_jobs.c.id))).scalar() or 0)
+    """The newest job id (0 when there is none)."""
+    return newest_id(engine, import_jobs)
 
 
 def first_job_after(
@@ -221,17 +197,4 @@ def first_job_after(
 ) -> dict[str, Any] | None:
     """The first job for this org, module and file created after `after_id` (the CLI's
     progress bar finds the job its own import created this way)."""
-    query = (
-        sa.select(import_jobs)
-        .where(
-            import_jobs.c.id > after_id,
-            import_jobs.c.org == org,
-            import_jobs.c.module == module,
-            import_jobs.c.file_name == file_name,
-        )
-        .order_by(import_jobs.c.id)
-        .limit(1)
-    )
-    with engine.connect() as conn:
-        row = conn.execute(query).mappings().first()
-    return _jsonable(dict(row)) if row is not None else None
+    return first_after(engine, import_jobs, after_id, org=org, module=module, file_name=file_name)
