@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pipelines.imports.chunks import ChunkTask, chunk_tasks, transform_chunk
+from pipelines.imports.chunks import ChunkTask, transform_chunk
 from pipelines.imports.mapping import choose_mapping, mapped_fields
 from pipelines.imports.parse import SourceFile
 from pipelines.imports.steps import _write_parquet
@@ -71,14 +71,18 @@ def prepare(path: Path, folder: Path) -> list[ChunkTask]:
 
     sample = pd.read_parquet(paths[0]).head(200)
     mapping, _ = choose_mapping(module, source.info.source_columns, options, sample)
-    return chunk_tasks(
-        paths,
-        module.slug,
-        options.model_dump(),
-        [m.model_dump(exclude_none=True) for m in mapping],
-        mapped_fields(module, mapping, options),
-        source.info.source_columns,
-    )
+    return [
+        ChunkTask(
+            number,
+            str(raw_path),
+            module.slug,
+            options.model_dump(),
+            [m.model_dump(exclude_none=True) for m in mapping],
+            mapped_fields(module, mapping, options),
+            source.info.source_columns,
+        )
+        for number, raw_path in enumerate(paths, start=1)
+    ]
 
 
 def transform(tasks: list[ChunkTask]) -> tuple[int, int, int, str]:

@@ -56,8 +56,13 @@ def record_table(module: ModuleDef) -> sa.Table:
     ]
     table = sa.Table(module.table, metadata, *columns)
     for f in module.fields:
-        if f.match_key:
-            sa.Index(f"ix_{module.table}_org_{f.slug}", table.c.org, _match_index_expr(f))
+        if f.match_key:  # partial: a record without the key never matches on it
+            sa.Index(
+                f"ix_{module.table}_org_{f.slug}",
+                table.c.org,
+                _match_index_expr(f),
+                postgresql_where=table.c[f.column].isnot(None),
+            )
     sa.Index(f"ix_{module.table}_org_updated_at", table.c.org, table.c.updated_at)
     return table
 

@@ -34,6 +34,12 @@ def stage_rows(job_id: int) -> str:
     return f"{STAGE_SCHEMA}.import_{int(job_id)}_rows"
 
 
+def stage_updates(job_id: int) -> str:
+    """One row per matched row under `update`: the record's id, every mapped column's merged
+    value (computed once, when planning) and the fields that change (`_changed`)."""
+    return f"{STAGE_SCHEMA}.import_{int(job_id)}_updates"
+
+
 def create_stage(conn: sa.Connection, job_id: int, fields: list[str]) -> str:
     """An UNLOGGED table with `_row`, one text column per mapped field, and planning columns;
     the companies table and the rows view (see `stage_rows`)."""
@@ -73,6 +79,7 @@ def drop_stage(conn: sa.Connection, job_id: int) -> None:
     conn.execute(sa.text(f"DROP VIEW IF EXISTS {stage_rows(job_id)}"))
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_table(job_id)}"))
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_companies(job_id)}"))
+    conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_updates(job_id)}"))
 
 
 def copy_text(conn: sa.Connection, job_id: int, text: str, fields: list[str]) -> int:
@@ -129,6 +136,9 @@ def key_condition(
         parts.append(f"{lhs} IS NOT NULL")
         if right is not None:
             parts.append(f"{lhs} = {key_expr(module, field, right, stage=False)}")
+            f = module.field(field)
+            if f.data_type is not DataType.REFERENCE:  # lets the partial key indexes serve
+                parts.append(f"{right}.{f.column} IS NOT NULL")
     return " AND ".join(parts)
 
 

@@ -70,28 +70,24 @@ class Writer:
         return created
 
     def apply_updates(self) -> None:
+        if not self.r.planned_updates:
+            return
         columns = self.r.merged_columns()
         group_sql = self.r.group_merge()
-        if not columns and not group_sql:
-            return
         self.run(
             f"""INSERT INTO import_events (import_job_id, org, module, record_id, action, before)
                 SELECT :job, :org, :module, t.id, 'updated', {self.update_image()}
                 FROM {self.table} s JOIN {self.module.table} t ON t.id = s._target
                 WHERE s._action = 'update'"""
         )
-        if columns:
-            assignments = ", ".join(f"{column} = {sql}" for column, sql, _ in columns)
-            self.run(
-                f"""UPDATE {self.module.table} t SET {assignments}, updated_at = now(),
-                      import_job_id = :job
-                    FROM {self.r.rows} s WHERE s._target = t.id AND s._action = 'update'"""
-            )
-        else:
-            self.run(
-                f"""UPDATE {self.module.table} t SET updated_at = now(), import_job_id = :job
-                    FROM {self.r.rows} s WHERE s._target = t.id AND s._action = 'update'"""
-            )
+        # The merged values were computed when planning (Resolver.plan_updates).
+        assignments = "".join(f'{column} = u."{column}", ' for column, _, _ in columns)
+        self.run(
+            f"""UPDATE {self.module.table} t SET {assignments}updated_at = now(),
+                  import_job_id = :job
+                FROM {self.r.updates} u
+                WHERE u._target = t.id AND cardinality(u._changed) > 0"""
+        )
         if group_sql:
             self._replace_groups(self.r.merge_mode("groups"))
 
@@ -132,10 +128,12 @@ class Writer:
                      ON CONFLICT DO NOTHING""")
 
     def apply_creates(self) -> None:
-        """One statement: number the new records, insert them with the import and source row
-        that created them and (for contacts) their group links, from the staging table."""
+        """One statement: number the new records in source-row order and insert them with the
+        import and source row that created them and (for contacts) their group links."""
         fields = self.r.record_fields()
         table = self.module.table
+        # The sequence by name once: `nextval(pg_get_serial_sequence(...))` looked it up per row.
+        sequence = self.run(f"SELECT pg_get_serial_sequence('{table}', 'id')").scalar_one()
         columns = [
             "id",
             "org",
@@ -144,7 +142,14 @@ class Writer:
             "created_by_row",
             *(f.column for f in fields),
         ]
-        values = ["s.new_id", ":org", ":job", ":job", "s._row", *(typed_value(f) for f in fields)]
+        values = [
+            f"nextval('{sequence}'::regclass)",
+            ":org",
+            ":job",
+            ":job",
+            "s._row",
+            *(typed_value(f) for f in fields),
+        ]
         if "attributes" in self.r.fields:
             columns.append("attributes")
             values.append("""coalesce(s."attributes"::jsonb, '{}'::jsonb)""")
@@ -153,21 +158,24 @@ class Writer:
             last = 's."last_name"' if "last_name" in self.r.fields else "NULL"
             columns.append("display_name")
             values.append(f"nullif(concat_ws(' ', {first}, {last}), '')")
-        links = ""
-        if self.module.slug == "contacts" and "groups" in self.r.fields:
-            links = (
-                ", links AS (INSERT INTO contact_groups (contact_id, group_id, org) "
-                "SELECT s.new_id, g, :org FROM s, unnest(s._group_ids) g "
-                "ON CONFLICT DO NOTHING)"
-            )
-        # The sequence by name once: `nextval(pg_get_serial_sequence(...))` looked it up per row.
-        sequence = self.run(f"SELECT pg_get_serial_sequence('{table}', 'id')").scalar_one()
-        self.run(
-            f"""WITH s AS MATERIALIZED (
-                    SELECT nextval('{sequence}'::regclass) AS new_id, st.*
-                    FROM {self.r.rows} st WHERE {CREATE} ORDER BY st._row){links}
-                INSERT INTO {table} ({", ".join(columns)}) SELECT {", ".join(values)} FROM s"""
+        # A volatile function in the select list runs after ORDER BY, so ids follow the rows.
+        # The staging table is read in `_row` order through its primary key: COPY wrote it in
+        # (nearly) that order, and sorting a million wide rows spilled to disk (~2 s per 1M,
+        # bench/README.md).
+        insert = (
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} "
+            f"FROM {self.r.rows} s WHERE {CREATE} ORDER BY s._row"
         )
+        if self.module.slug == "contacts" and "groups" in self.r.fields:
+            insert = (
+                f"WITH created AS ({insert} RETURNING id, created_by_row) "
+                "INSERT INTO contact_groups (contact_id, group_id, org) "
+                f"SELECT c.id, g, :org FROM created c JOIN {self.table} s "
+                "ON s._row = c.created_by_row, unnest(s._group_ids) g ON CONFLICT DO NOTHING"
+            )
+        self.run("SET LOCAL enable_sort = off")
+        self.run(insert)
+        self.run("SET LOCAL enable_sort = on")
 
     def apply_deletes(self, overwrite: bool) -> int:
         """`delete`: the matched records; `overwrite`: every other record of the org."""
