@@ -12,6 +12,7 @@ from pipelines.imports.stage import (
     NO_AUTOVACUUM,
     key_condition,
     stage_companies,
+    stage_matches,
     stage_rows,
     stage_table,
     stage_updates,
@@ -94,7 +95,8 @@ def merged_value(f: FieldDef, mode: str, new: str, old: str) -> str:
 
 # After planning, the staged rows to create: unmatched rows (no action set) and, with
 # duplicate_strategy `create`, matched ones.
-CREATE = "coalesce(_action, 'create') = 'create'"
+# Written as an OR, not coalesce(), so that the planner estimates the rows it selects.
+CREATE = "(_action IS NULL OR _action = 'create')"
 
 
 class Resolver:
@@ -119,6 +121,8 @@ class Resolver:
         self.rows = stage_rows(job_id)  # the table plus each row's _company_id
         self.companies = stage_companies(job_id)
         self.updates = stage_updates(job_id)
+        self.matches = stage_matches(job_id)
+        self.matched = False  # match filled the matches table
         self.planned_updates = False  # plan_updates filled the updates table
 
     def run(self, sql: str, **params: Any) -> sa.CursorResult[Any]:
@@ -184,10 +188,12 @@ class Resolver:
         ]
 
     def match(self, keys: list[list[str]]) -> None:
-        """In one pass over the matched rows: `_target` and the matched action for a row
-        matching exactly one record, `error` (ambiguous) for a row matching several, and `skip`
-        (duplicate of the first) for a later row matching the same record as an earlier one.
-        Unmatched rows are not touched: each pass rewrites the rows it sets."""
+        """In one pass over the rows no earlier step decided, into the matches table: the
+        record and the matched action for a row matching exactly one record, `error`
+        (ambiguous) for a row matching several, and `skip` (duplicate of the first) for a
+        later row matching the same record as an earlier one. The staging table is rewritten
+        once, by `plan_actions`, with the matches and the update plan together: each UPDATE of
+        the wide staging rows cost ~4 s per 500,000 matched rows (bench/README.md)."""
         target = self.module.table
         if not keys:
             return
@@ -197,39 +203,58 @@ class Resolver:
             for key in keys
         ]
         self.run(
-            f"""UPDATE {self.table} s SET
-                  _target = CASE WHEN m.n = 1 THEN m.ids[1] END,
-                  _action = CASE WHEN m.n > 1 THEN 'error' WHEN m.first_row < m._row
-                                 THEN 'skip' ELSE :matched END,
-                  _error = CASE WHEN m.n > 1 THEN 'ambiguous match: matches records '
-                                 || array_to_string(m.ids, ', ') END,
-                  _dup_of = CASE WHEN m.n = 1 AND m.first_row < m._row THEN m.first_row END
+            f"""CREATE UNLOGGED TABLE {self.matches} {NO_AUTOVACUUM} AS
+                SELECT m._row,
+                  CASE WHEN m.n = 1 THEN m.ids[1] END AS _target,
+                  CASE WHEN m.n > 1 THEN 'error' WHEN m.first_row < m._row
+                       THEN 'skip' ELSE CAST(:matched AS text) END AS _action,
+                  CASE WHEN m.n > 1 THEN 'ambiguous match: matches records '
+                       || array_to_string(m.ids, ', ') END AS _error,
+                  CASE WHEN m.n = 1 AND m.first_row < m._row THEN m.first_row END AS _dup_of
                 FROM (SELECT g.*, min(g._row) OVER (
                                PARTITION BY CASE WHEN g.n = 1 THEN g.ids[1] END) AS first_row
                       FROM (SELECT _row, array_agg(DISTINCT id ORDER BY id) AS ids,
                                    count(DISTINCT id) AS n
-                            FROM ({" UNION ".join(selects)}) u GROUP BY _row) g) m
-                WHERE s._row = m._row""",
+                            FROM ({" UNION ".join(selects)}) u GROUP BY _row) g) m""",
             matched=self.matched_action(),
         )
+        self.matched = True
 
     def plan_actions(self) -> None:
-        """Decide the action of the rows `match` left open: unmatched ones (NULL means
-        "create" from here on, see CREATE: marking them would rewrite most of the staging
-        table for a new import; with `delete`, they are "not found"), and for `update` the
-        matched ones."""
-        strategy = self.options.duplicate_strategy
+        """Decide every row's action: matched rows from the matches table (for `update`,
+        `update` with the changed fields or `unchanged`), written to the staging table in one
+        statement; unmatched rows keep NULL, which means "create" from here on (see CREATE:
+        marking them would rewrite most of the staging table for a new import), or with
+        `delete` become "not found"."""
+        if self.matched:
+            self._apply_matches()
         if self.options.action == "delete":
             self.run(
                 f"UPDATE {self.table} SET _action = 'error', _error = 'not found' "
                 "WHERE _action IS NULL"
             )
-            return
-        if strategy == "update":
-            # Statistics taken when the rows were staged say no row is matched yet: without
-            # fresh ones the planner expects one row and picks nested loops for 100,000s.
-            self.run(f"ANALYZE {self.table}")
+
+    def _apply_matches(self) -> None:
+        if self.options.action != "delete" and self.options.duplicate_strategy == "update":
+            # Fresh statistics of the matches: without them the planner expects one row and
+            # picks nested loops for 100,000s.
+            self.run(f"ANALYZE {self.matches}")
             self.plan_updates()
+            self.run(
+                f"""UPDATE {self.table} s SET _target = m._target, _error = m._error,
+                      _dup_of = m._dup_of, _changed = u._changed,
+                      _action = CASE WHEN m._action <> 'match' THEN m._action
+                                     WHEN cardinality(u._changed) > 0 THEN 'update'
+                                     ELSE 'unchanged' END
+                    FROM {self.matches} m LEFT JOIN {self.updates} u ON u._row = m._row
+                    WHERE s._row = m._row"""
+            )
+        else:
+            self.run(
+                f"""UPDATE {self.table} s SET _target = m._target, _error = m._error,
+                      _dup_of = m._dup_of, _action = m._action
+                    FROM {self.matches} m WHERE s._row = m._row"""
+            )
 
     def merge_mode(self, field: str) -> str:
         for entry in self.options.column_mapping or []:
@@ -291,7 +316,7 @@ class Resolver:
         )
 
     def plan_updates(self) -> None:
-        """Matched rows under `update`: `update` with the changed fields, or `unchanged`.
+        """Matched rows under `update`: their merged values and changed fields.
         Each merged value is computed once, into the updates table that `Writer` applies:
         phones and tags merges run sub-plans per row, and evaluating them again in the
         UPDATE cost ~3.6 s per 100,000 matched rows (bench/README.md)."""
@@ -317,15 +342,10 @@ class Resolver:
         self.run(
             f"""CREATE UNLOGGED TABLE {self.updates} {NO_AUTOVACUUM} AS
                 SELECT m._row, m._target{kept}, {changed} AS _changed
-                FROM (SELECT s._row, s._target{merged}{old} FROM {self.rows} s
-                      JOIN {self.module.table} t ON t.id = s._target
-                      WHERE s._action = 'match' OFFSET 0) m"""
-        )
-        self.run(
-            f"""UPDATE {self.table} s SET _changed = u._changed,
-                  _action = CASE WHEN cardinality(u._changed) > 0 THEN 'update'
-                                 ELSE 'unchanged' END
-                FROM {self.updates} u WHERE s._row = u._row"""
+                FROM (SELECT mt._row, mt._target{merged}{old} FROM {self.matches} mt
+                      JOIN {self.rows} s ON s._row = mt._row
+                      JOIN {self.module.table} t ON t.id = mt._target
+                      WHERE mt._action = 'match' OFFSET 0) m"""
         )
         self.planned_updates = True
 

@@ -34,6 +34,12 @@ def stage_rows(job_id: int) -> str:
     return f"{STAGE_SCHEMA}.import_{int(job_id)}_rows"
 
 
+def stage_matches(job_id: int) -> str:
+    """One row per staged row that matched records: its action, record id, error and first
+    row (see `Resolver.match`)."""
+    return f"{STAGE_SCHEMA}.import_{int(job_id)}_matches"
+
+
 def stage_updates(job_id: int) -> str:
     """One row per matched row under `update`: the record's id, every mapped column's merged
     value (computed once, when planning) and the fields that change (`_changed`)."""
@@ -80,6 +86,7 @@ def drop_stage(conn: sa.Connection, job_id: int) -> None:
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_table(job_id)}"))
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_companies(job_id)}"))
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_updates(job_id)}"))
+    conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_matches(job_id)}"))
 
 
 def copy_text(conn: sa.Connection, job_id: int, text: str, fields: list[str]) -> int:

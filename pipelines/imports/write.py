@@ -158,10 +158,9 @@ class Writer:
             last = 's."last_name"' if "last_name" in self.r.fields else "NULL"
             columns.append("display_name")
             values.append(f"nullif(concat_ws(' ', {first}, {last}), '')")
-        # A volatile function in the select list runs after ORDER BY, so ids follow the rows.
-        # The staging table is read in `_row` order through its primary key: COPY wrote it in
-        # (nearly) that order, and sorting a million wide rows spilled to disk (~2 s per 1M,
-        # bench/README.md).
+        # A volatile function in the select list runs after ORDER BY, so ids follow the rows
+        # (the planner reads the staging table through its `_row` key or sorts, whichever is
+        # cheaper; no materialized copy of the rows, which cost ~2 s per million).
         insert = (
             f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} "
             f"FROM {self.r.rows} s WHERE {CREATE} ORDER BY s._row"
@@ -173,9 +172,7 @@ class Writer:
                 f"SELECT c.id, g, :org FROM created c JOIN {self.table} s "
                 "ON s._row = c.created_by_row, unnest(s._group_ids) g ON CONFLICT DO NOTHING"
             )
-        self.run("SET LOCAL enable_sort = off")
         self.run(insert)
-        self.run("SET LOCAL enable_sort = on")
 
     def apply_deletes(self, overwrite: bool) -> int:
         """`delete`: the matched records; `overwrite`: every other record of the org."""

@@ -22,7 +22,7 @@ ROLLBACK_RETENTION_DAYS = 30
 IMPORT_TERMINAL = ("completed", "failed", "timed_out", "cancelled")
 EXPORT_TERMINAL = ("completed", "failed", "expired")
 _WORK_DIR = re.compile(r"(import|export)-([0-9]+)")
-_STAGE_TABLE = re.compile(r"import_([0-9]+)(?:_companies|_rows|_updates)?")
+_STAGE_TABLE = re.compile(r"import_([0-9]+)(?:_companies|_rows|_updates|_matches)?")
 
 
 @dataclass
