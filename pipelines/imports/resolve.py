@@ -345,8 +345,11 @@ class Resolver:
                 FROM (SELECT mt._row, mt._target{merged}{old} FROM {self.matches} mt
                       JOIN {self.rows} s ON s._row = mt._row
                       JOIN {self.module.table} t ON t.id = mt._target
-                      WHERE mt._action = 'match' OFFSET 0) m"""
+                      WHERE mt._action = 'match' OFFSET 0) m
+                ORDER BY m._target"""
         )
+        # In record order, so that the UPDATE reads and rewrites the record table in order.
+        self.run(f"ANALYZE {self.updates}")
         self.planned_updates = True
 
     def counts(self) -> dict[str, int]:
