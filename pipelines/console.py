@@ -427,6 +427,24 @@ def preview_summary(result: dict[str, Any]) -> list[Renderable]:
     return parts
 
 
+@renders("demo")
+def demo_summary(result: dict[str, Any]) -> list[Renderable]:
+    """The demo's import and export as `import` and `export` print them, the first lines of
+    the rejects and export files, and what to try next."""
+    from rich.text import Text
+
+    imported = {**result["summary"], "errors": result.get("row_errors") or []}
+    parts: list[Renderable] = [Text(f"Imported {result['imported_file']}"), Text("")]
+    parts += import_summary(imported)
+    if preview := result.get("rejects_preview"):
+        parts += [Text(""), Text("The rejects file starts:"), Text("\n".join(preview))]
+    parts += [Text(""), *export_summary({"status": "completed", **result["export"]})]
+    if preview := result.get("export_preview"):
+        parts += [Text(""), Text("The export starts:"), Text("\n".join(preview))]
+    parts += [Text(""), Text(f"Next: {result['next']}")]
+    return parts
+
+
 def _fields(result: dict[str, Any]) -> list[Renderable]:
     """Any other result (db commands, demo): one line per key, nested values flattened."""
     return [fields((key.replace("_", " "), _plain(value)) for key, value in result.items())]

@@ -28,7 +28,10 @@ def run_demo() -> dict[str, Any]:
         "row_errors": result["errors"],
         "rejects_file": rejects,
         "rejects_preview": _head(rejects),
-        "export": {k: exported[k] for k in ("export_job_id", "row_count", "file")},
+        "export": {
+            k: exported.get(k)
+            for k in ("export_job_id", "row_count", "file", "size_bytes", "expires_at")
+        },
         "export_preview": _head(exported["file"], lines=4),
         "dagster_home": str(ensure_dagster_home()),
         "next": "Open the Dagster UI with `./dev ui` (http://127.0.0.1:3000): Runs shows this "

@@ -141,6 +141,25 @@ def test_export_and_db_status_print_for_a_person(human: Any, people: Path) -> No
     assert "up to date  yes" in out.splitlines()
 
 
+def test_demo_prints_the_import_and_export_summaries(human: Any) -> None:
+    """`./dev demo` without --json reads like `import` and `export`: counts, an errors table,
+    the first lines of the rejects and export files; no `key: value, ...` lines."""
+    code, out, _ = human("demo")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("Imported ") and lines[0].endswith("sample_contacts.csv")
+    start = lines.index("Import job 1 · completed")
+    assert lines[start + 1] == "11 rows: 6 created · 1 skipped · 4 with errors"
+    assert any(re.fullmatch(r"\s*6\s+email\s+edsger@tue\s+invalid email address", x) for x in lines)
+    rejects = lines.index("The rejects file starts:")
+    assert lines[rejects + 1].startswith("First Name,Last Name,")
+    assert "Export job 1 · completed" in lines and "6 rows" in lines
+    export = lines.index("The export starts:")
+    assert lines[export + 1] == "Display name,Email,Phones,Company,Job title"
+    assert lines[-1].startswith("Next: Open the Dagster UI")
+    assert not any(re.match(r"^(summary|row errors)\s", x) for x in lines)
+
+
 def test_job_and_rollback_stay_within_an_org(cli: Any, imp: Any) -> None:
     imp("Email\nann@example.com\n", org="acme")
     code, out, _ = cli("job", "1")
