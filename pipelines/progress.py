@@ -21,12 +21,14 @@ from typing import Any
 POLL_SECONDS = 0.25
 _LOCK = threading.Lock()
 
+BUSY = ("starting", "parsing", "writing")  # phases in which no row count moves
 Phase = tuple[str, int | None, int]  # phase name, total rows (None: not known yet), rows done
 
 
 def import_phase(job: dict[str, Any] | None) -> Phase:
     """parsing (no row count yet), validating (rows mapped and checked so far), writing
-    (every row validated, the write transaction runs), then the job's final status."""
+    (every row validated, the write transaction runs: the rows/s of validation stands), then
+    the job's final status (rows/s from start to end)."""
     if job is None or job["status"] in ("pending", "queued"):
         return "starting", None, 0
     total, done = int(job["total_rows"] or 0), int(job["processed_rows"] or 0)
@@ -82,6 +84,8 @@ class JobProgress:
         self._task: Any = None
         self._terminal: Any = None
         self._since: float | None = None
+        self._rate: float | None = None
+        self._finished = False
 
     def __enter__(self) -> JobProgress:
         if not self.enabled:
@@ -125,8 +129,12 @@ class JobProgress:
         if self._since is None and name != "starting":
             self._since = now
         seconds = now - self._since if self._since is not None else 0
-        rate = done / seconds if done and seconds > 0 else None
-        self._progress.update(self._task, phase=name, total=total, completed=done, rate=rate)
+        # Rows/s while rows are validated; while the write runs that rate stands; at the end,
+        # the run's rows/s from start to finish, taken once.
+        if name == "validating" or (name not in BUSY and not self._finished):
+            self._rate = done / seconds if done and seconds > 0 else None
+            self._finished = name != "validating"
+        self._progress.update(self._task, phase=name, total=total, completed=done, rate=self._rate)
         self._progress.refresh()
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
+from pipelines import progress
 from pipelines.console import counts_line, print_result, show
 from pipelines.progress import export_phase, import_phase
 
@@ -48,3 +51,29 @@ def test_markup_in_data_prints_as_it_is() -> None:
     out = io.StringIO()
     print_result("db status", {"database": "[bold]x[/bold] Zoë", "embedded": False}, out)
     assert out.getvalue() == "database  [bold]x[/bold] Zoë\nembedded  no\n"
+
+
+def test_rows_per_second_stands_while_writing_and_is_taken_once_at_the_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rate moves with validated rows, does not decay while the write runs (no row
+    moves), and is the whole run's rate, taken once, when the job ends."""
+    clock = iter([0.0, 2.0, 10.0, 20.0, 30.0])
+    monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
+    rows = iter(
+        [
+            _job("processing", 100, 0),  # parsing at t=0: the rate's clock starts
+            _job("processing", 100, 50),  # validating: 50 rows in 2 s
+            _job("processing", 100, 100),  # writing at t=10
+            _job("completed", 100, 100),  # done at t=20
+            _job("completed", 100, 100),  # a later poll
+        ]
+    )
+    bar = progress.JobProgress(lambda: next(rows), import_phase)
+    bar._progress = progress._make_progress(io.StringIO())
+    bar._task = bar._progress.add_task("", total=None, phase="starting", rate=None)
+    rates = []
+    for _ in range(5):
+        bar._update()
+        rates.append(bar._progress.tasks[0].fields["rate"])
+    assert rates == [None, 25.0, 25.0, 5.0, 5.0]
