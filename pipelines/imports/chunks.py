@@ -29,8 +29,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from pipelines.imports.mapping import apply_mapping
+from pipelines.imports.normalize import arrow_texts, blank_as_null
 from pipelines.imports.parse import RowError
 from pipelines.imports.validate import validate_chunk
 from schemas.modules import MULTI_SEP, PART_SEP, DataType, ModuleDef, get_module
@@ -84,9 +87,24 @@ def copy_text(frame: pd.DataFrame, fields: list[str], module: ModuleDef) -> str:
     for name in fields:
         if module.has_field(name) and module.field(name).data_type is DataType.PHONE:
             frame[name] = phones_json_column(frame[name])
-    buffer = io.StringIO()
-    frame.to_csv(buffer, header=False, index=True)
-    return buffer.getvalue()
+    return _csv_text(frame)
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    """CSV without a header, the index first: Arrow's writer (a C loop) when every column is
+    text, pandas' otherwise. Both write a missing value as an empty unquoted field (NULL to
+    COPY); pandas writes an empty string the same way, so Arrow gets it as missing too."""
+    columns = {"_row": pa.array(frame.index.to_numpy(), type=pa.int64())}
+    for number in range(frame.shape[1]):
+        texts = arrow_texts(frame.iloc[:, number].to_numpy(dtype=object))
+        if texts is None:
+            buffer = io.StringIO()
+            frame.to_csv(buffer, header=False, index=True)
+            return buffer.getvalue()
+        columns[f"c{number}"] = blank_as_null(texts)
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(pa.table(columns), sink, pa_csv.WriteOptions(include_header=False))
+    return sink.getvalue().to_pybytes().decode("utf-8")
 
 
 _PLAIN_PHONES = rf"\+[0-9]+{PART_SEP}[A-Za-z]+(?:{MULTI_SEP}\+[0-9]+{PART_SEP}[A-Za-z]+)*"

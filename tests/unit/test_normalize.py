@@ -586,3 +586,12 @@ def test_parse_textual_month_day_year_agrees_with_dateutil(monkeypatch: pytest.M
     fast = [nz._parse_textual(v, False) for v in values]
     monkeypatch.setattr(nz, "_MONTH_DAY_YEAR", re.compile(r"(?!)"))
     assert fast == [nz._parse_textual(v, False) for v in values]
+
+
+def test_blank_to_none_strips_exactly_what_str_strip_strips() -> None:
+    """The Arrow fast path trims the same characters as Python's `str.strip` (every code point
+    with `str.isspace`, \\x1c-\\x1f and \\x85 included), and nothing else."""
+    spaces = [chr(c) for c in range(0x3000 + 1) if chr(c).isspace()]
+    others = ["\u200b", "\ufeff", "\x00", "\x1b"]
+    cells = [f"{c}x{c}" for c in spaces + others]
+    assert nz.blank_to_none(_s(*cells)).tolist() == [c.strip() for c in cells]
