@@ -175,6 +175,29 @@ def jobs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+@command("exports")
+def exports(args: argparse.Namespace) -> dict[str, Any]:
+    with _loading_modules():
+        from pipelines.exports import jobstore
+        from resources.postgres import migrated_engine
+
+    return {
+        "export_jobs": jobstore.list_jobs(
+            migrated_engine(), args.org, args.module, args.status, args.limit
+        )
+    }
+
+
+@command("export-job")
+def export_job(args: argparse.Namespace) -> dict[str, Any]:
+    with _loading_modules():
+        from pipelines.exports import jobstore
+        from resources.postgres import migrated_engine
+
+    job = jobstore.get_job(migrated_engine(), args.id, args.org)
+    return {**job, "download_url": jobstore.download_url(job)}
+
+
 @command("job")
 def job(args: argparse.Namespace) -> dict[str, Any]:
     with _loading_modules():
@@ -322,15 +345,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     _add_json_flag(p)
 
-    p = sub.add_parser("rollback", help="undo one import")
-    p.add_argument("id", type=int)
-    p.add_argument("--org", help="only a job of this org (others are not found)")
+    _add_job_parser(sub, "rollback", "undo one import")
+
+    _add_job_parser(sub, "job", "show one import job")
+
+    p = sub.add_parser("exports", help="list export jobs, newest first")
+    p.add_argument("--org", required=True)
+    p.add_argument("--module")
+    p.add_argument("--status")
+    p.add_argument("--limit", type=int, default=50)
     _add_json_flag(p)
 
-    p = sub.add_parser("job", help="show one import job")
-    p.add_argument("id", type=int)
-    p.add_argument("--org", help="only a job of this org (others are not found)")
-    _add_json_flag(p)
+    _add_job_parser(sub, "export-job", "show one export job and its download URL")
 
     p = sub.add_parser("export", help="export records (runs the export_records job)")
     p.add_argument("--org", required=True)
@@ -350,6 +376,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing --output file")
     _add_json_flag(p)
     return parser
+
+
+def _add_job_parser(sub: Any, name: str, help_text: str) -> None:
+    """A command on one job: its id and the optional `--org` that scopes it (SPEC §8)."""
+    p = sub.add_parser(name, help=help_text)
+    p.add_argument("id", type=int)
+    p.add_argument("--org", help="only a job of this org (others are not found)")
+    _add_json_flag(p)
 
 
 def _add_json_flag(parser: argparse.ArgumentParser) -> None:

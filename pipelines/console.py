@@ -334,6 +334,57 @@ def jobs_table(result: dict[str, Any]) -> list[Renderable]:
     ]
 
 
+@renders("exports")
+def export_jobs_table(result: dict[str, Any]) -> list[Renderable]:
+    from rich.text import Text
+
+    jobs = result["export_jobs"]
+    if not jobs:
+        return [Text("No export jobs match.")]
+    columns = ["id", "status", "module", "format", "rows", "size", "requested", "expires"]
+    rows = [
+        [
+            str(j["id"]),
+            j["status"],
+            j["module"],
+            j["format"],
+            show(j.get("row_count") or 0),
+            size(j.get("size_bytes")),
+            when(j.get("requested_at"))[:16],
+            when(j["expires_at"])[:10] if j.get("expires_at") else "-",
+        ]
+        for j in jobs
+    ]
+    return [
+        table(columns, rows, ["id", "rows"], flexible=["module"]),
+        Text(f"{len(jobs)} export jobs of {jobs[0]['org']}, newest first", style="dim"),
+    ]
+
+
+@renders("export-job")
+def export_job_summary(job: dict[str, Any]) -> list[Renderable]:
+    return _export_block(
+        job,
+        job["id"],
+        job.get("file_location"),
+        [
+            ("org / module", f"{job['org']} / {job['module']}"),
+            ("format", job.get("format")),
+            ("name", job.get("name")),
+            ("reason", job.get("reason")),
+            ("file", local_path(job.get("file_location"))),
+            ("manifest", local_path(job.get("manifest_location"))),
+            ("size", size(job.get("size_bytes"))),
+            ("type", job.get("content_type")),
+            ("requested", when(job.get("requested_at"))),
+            ("completed", when(job["completed_at"]) if job.get("completed_at") else None),
+            ("expires", when(job["expires_at"]) if job.get("expires_at") else None),
+            ("download", job.get("download_url")),
+            ("run", job.get("run_id")),
+        ],
+    )
+
+
 @renders("rollback")
 def rollback_summary(result: dict[str, Any]) -> list[Renderable]:
     from rich.text import Text
@@ -363,22 +414,32 @@ def rollback_summary(result: dict[str, Any]) -> list[Renderable]:
 
 @renders("export")
 def export_summary(result: dict[str, Any]) -> list[Renderable]:
+    return _export_block(
+        result,
+        result["export_job_id"],
+        result.get("file"),
+        [
+            ("file", local_path(result.get("file"))),
+            ("manifest", local_path(result.get("manifest_file"))),
+            ("size", size(result.get("size_bytes"))),
+            ("type", result.get("content_type")),
+            ("expires", when(result["expires_at"]) if result.get("expires_at") else None),
+        ],
+    )
+
+
+def _export_block(
+    job: dict[str, Any], job_id: int, file: str | None, items: list[tuple[str, Any]]
+) -> list[Renderable]:
+    """An export's heading, row count and fields, then how to fetch the file."""
     from rich.text import Text
 
     parts: list[Renderable] = [
-        heading(f"Export job {result['export_job_id']}", result.get("status")),
-        Text(f"{result.get('row_count') or 0:,} rows"),
-        fields(
-            [
-                ("file", local_path(result.get("file"))),
-                ("manifest", local_path(result.get("manifest_file"))),
-                ("size", size(result.get("size_bytes"))),
-                ("type", result.get("content_type")),
-                ("expires", when(result["expires_at"]) if result.get("expires_at") else None),
-            ]
-        ),
+        heading(f"Export job {job_id}", job.get("status")),
+        Text(f"{job.get('row_count') or 0:,} rows"),
+        fields(items),
     ]
-    if hint := fetch_hint(result.get("file")):
+    if hint := fetch_hint(file):
         parts.append(Text(hint, style="dim"))
     return parts
 

@@ -6,7 +6,6 @@ import json
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import dagster as dg
 
@@ -125,18 +124,16 @@ def _refuse_existing(path: Path, force: bool) -> None:
 def _copy_out(summary: dict[str, Any], target: Path, force: bool) -> dict[str, Any]:
     """Copy the stored file and its manifest to the local `target`; the result then names
     the local copies."""
-    from resources.storage import storage_for_url
+    from pipelines.exports.jobstore import stored_file
 
     location = str(summary["file"])
-    folder, _, quoted = location.rpartition("/")
-    name = unquote(quoted)
+    storage, name = stored_file(location)
     path = target / name if target.is_dir() else target
     manifest_path = path.with_name(f"{path.name}.manifest.json")
     stored = f"the export is stored at {location}"
     for existing in (path, manifest_path):
         if existing.exists() and not force:
             raise JobFailed(f"--output {existing} exists: pass --force to replace it; {stored}.")
-    storage = storage_for_url(unquote(folder) if folder.startswith("s3://") else folder)
     try:
         storage.get_file(name, path)
         storage.get_file(f"{name}.manifest.json", manifest_path)

@@ -36,7 +36,6 @@ from schemas.modules import ModuleDef, get_module
 PDF_MAX_ROWS = 50_000
 PREVIEW_ROWS = 10
 FETCH_ROWS = 2_000
-MAX_URL_SECONDS = 7 * 24 * 3600
 
 
 @dataclass
@@ -183,7 +182,7 @@ def publish_step(engine: sa.Engine, storage: Storage, run: ExportRun) -> dict[st
         expires_at=expires,
     )
     url = storage.download_url(
-        run.storage_key, expires_in=int(min(retention.total_seconds(), MAX_URL_SECONDS))
+        run.storage_key, expires_in=int(min(retention.total_seconds(), jobstore.MAX_URL_SECONDS))
     )
     shutil.rmtree(run.work_dir, ignore_errors=True)
     return {

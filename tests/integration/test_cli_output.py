@@ -141,6 +141,31 @@ def test_export_and_db_status_print_for_a_person(human: Any, people: Path) -> No
     assert "up to date  yes" in out.splitlines()
 
 
+def test_exports_table_and_export_job_print_for_a_person(human: Any, people: Path) -> None:
+    human("import", str(people), "--org", "acme", "--module", "contacts")
+    human("export", "--org", "acme", "--module", "contacts", "--format", "csv")
+    code, out, _ = human("exports", "--org", "acme")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split() == [
+        "id",
+        "status",
+        "module",
+        "format",
+        "rows",
+        "size",
+        "requested",
+        "expires",
+    ]
+    assert lines[2].split()[:5] == ["1", "completed", "contacts", "csv", "2"]
+    assert lines[-1] == "1 export jobs of acme, newest first"
+    code, out, _ = human("export-job", "1", "--org", "acme")
+    lines = _masked(out).splitlines()
+    assert lines[:3] == ["Export job 1 · completed", "2 rows", "org / module  acme / contacts"]
+    assert any(x.startswith("download      file://") for x in out.splitlines())
+    code, out, _ = human("exports", "--org", "nobody")
+    assert out == "No export jobs match.\n"
+
+
 def test_demo_prints_the_import_and_export_summaries(human: Any) -> None:
     """`./dev demo` without --json reads like `import` and `export`: counts, an errors table,
     the first lines of the rejects and export files; no `key: value, ...` lines."""

@@ -284,6 +284,36 @@ def test_export_never_crosses_orgs(cli: Any, loaded: dict[str, Any]) -> None:
     assert nobody["row_count"] == 0
 
 
+def test_export_jobs_are_listed_newest_first_and_shown_within_their_org(
+    cli: Any, loaded: dict[str, Any], engine: sa.Engine
+) -> None:
+    first = export(cli, "--format", "csv")
+    second = export(cli, "--format", "xlsx", module="companies")
+    other = export(cli, "--format", "csv", org="other")
+    code, listed, _ = cli("exports", "--org", "acme")
+    assert code == 0
+    ids = [j["id"] for j in listed["export_jobs"]]
+    assert ids == [second["export_job_id"], first["export_job_id"]]  # not other's
+    code, only, _ = cli("exports", "--org", "acme", "--module", "companies", "--limit", "5")
+    assert [j["format"] for j in only["export_jobs"]] == ["xlsx"]
+    code, failed, _ = cli("exports", "--org", "acme", "--status", "failed")
+    assert failed == {"export_jobs": []}
+
+    code, job, _ = cli("export-job", str(first["export_job_id"]), "--org", "acme")
+    assert code == 0 and job["status"] == "completed" and job["row_count"] == first["row_count"]
+    assert job["file_location"] == first["file"] and job["download_url"] == first["file"]
+    assert {"requested_at", "completed_at", "expires_at", "size_bytes", "content_type"} <= set(job)
+    code, _, err = cli("export-job", str(other["export_job_id"]), "--org", "acme")
+    assert code == 2 and "No export job" in err
+    with engine.begin() as conn:  # an expired export has no download URL
+        conn.execute(
+            sa.text("UPDATE export_jobs SET expires_at = now() - interval '1 s' WHERE id = :i"),
+            {"i": first["export_job_id"]},
+        )
+    code, job, _ = cli("export-job", str(first["export_job_id"]))
+    assert code == 0 and job["download_url"] is None
+
+
 def test_export_companies_and_groups_modules(cli: Any, loaded: dict[str, Any]) -> None:
     companies = export(cli, "--format", "csv", "--sort", "name", module="companies")
     assert read_csv(companies["file"]) == [

@@ -39,6 +39,11 @@ def test_export_to_s3_gives_a_working_presigned_url(
         assert response.headers["Content-Type"] == "text/csv"
     assert body == b"Email,Job title\nann@example.com,'=1+2\nbob@example.com,-5\n"
     assert result["size_bytes"] == len(body)
+    code, job, _ = cli("export-job", str(result["export_job_id"]), "--org", "acme")
+    assert code == 0 and job["file_location"] == result["file"]
+    assert "Signature" in job["download_url"]  # pre-signed, not a bare s3:// path
+    with urllib.request.urlopen(job["download_url"], timeout=30) as response:
+        assert response.read() == body
     s3 = boto3.client("s3", endpoint_url=s3_server)
     key = result["manifest_file"].removeprefix(f"s3://{s3_bucket}/")
     manifest = json.loads(s3.get_object(Bucket=s3_bucket, Key=key)["Body"].read())
