@@ -155,16 +155,21 @@ def worker_count(chunks: int) -> int:
 
 def transform_chunks(tasks: list[ChunkTask], workers: int) -> Iterator[ChunkResult]:
     """The results in chunk order; `workers` > 1 runs them in forked processes."""
-    if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield transform_chunk(task)
+    if len(tasks) == 1:
+        yield transform_chunk(tasks[0])
         return
-    # Objects that exist now are left out of garbage collection (here and in the workers), so
-    # the collector does not write to their pages and the workers share them with this process
+    # Objects that exist now are left out of garbage collection (here and in the workers): the
+    # collection after each chunk then walks only that chunk's objects, and the collector does
+    # not write to the frozen objects' pages, so forked workers share them with this process
     # instead of copying them. They are live (collected just before) and stay frozen: a command
     # runs one import and exits.
     gc.collect()
     gc.freeze()
+    release_memory()  # the workers start from what this process holds now
+    if workers <= 1:
+        for task in tasks:
+            yield transform_chunk_lean(task)
+        return
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("fork"),
@@ -174,7 +179,7 @@ def transform_chunks(tasks: list[ChunkTask], workers: int) -> Iterator[ChunkResu
     pending: deque[Future[ChunkResult]] = deque()
     try:
         for task in tasks:
-            pending.append(pool.submit(transform_chunk, task))
+            pending.append(pool.submit(transform_chunk_lean, task))
             if len(pending) > workers:
                 yield pending.popleft().result()
         while pending:
@@ -184,6 +189,28 @@ def transform_chunks(tasks: list[ChunkTask], workers: int) -> Iterator[ChunkResu
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def transform_chunk_lean(task: ChunkTask) -> ChunkResult:
+    """`transform_chunk`, then hand the memory it freed back to the system, so a process
+    holds one chunk's working set rather than the high-water mark of all of them."""
+    try:
+        return transform_chunk(task)
+    finally:
+        gc.collect()  # pandas frames hold reference cycles: free them before the next chunk
+        release_memory()
+
+
+def release_memory() -> None:
+    """Return freed memory to the system: Arrow's pool keeps freed blocks for reuse, and glibc's
+    malloc keeps freed pages of pandas' and Python's objects (bench/README.md: memory)."""
+    pa.default_memory_pool().release_unused()
+    trim = getattr(_LIBC, "malloc_trim", None)  # glibc only
+    if trim is not None:
+        trim(0)
+
+
+_LIBC = ctypes.CDLL(None) if sys.platform.startswith("linux") else None
+
+
 PR_SET_PDEATHSIG = 1
 
 
@@ -191,8 +218,7 @@ def die_with_parent(parent_pid: int) -> None:
     """Worker start-up: the kernel SIGKILLs this worker when its parent dies. A worker that
     outlived a killed import held hundreds of MB and, through the database socket it inherited
     by fork, kept the parent's COPY transaction (locks, xmin) open for minutes."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent_pid:  # the parent died before the line above ran
         os._exit(1)
