@@ -316,10 +316,12 @@ class Resolver:
         )
 
     def plan_updates(self) -> None:
-        """Matched rows under `update`: their merged values and changed fields.
+        """Matched rows under `update`: their merged values, changed fields and before-image.
         Each merged value is computed once, into the updates table that `Writer` applies:
         phones and tags merges run sub-plans per row, and evaluating them again in the
-        UPDATE cost ~3.6 s per 100,000 matched rows (bench/README.md)."""
+        UPDATE cost ~3.6 s per 100,000 matched rows (bench/README.md). The before-image is
+        built here from the old values read for the comparison, so writing the events does
+        not join the staged rows to the record table again."""
         columns = self.merged_columns()
         merged = "".join(f', {sql} AS "{column}"' for column, sql, _ in columns)
         old = "".join(f', t.{column} AS "_old_{column}"' for column, _, _ in columns)
@@ -341,8 +343,12 @@ class Resolver:
         # be evaluated again in the comparison.
         self.run(
             f"""CREATE UNLOGGED TABLE {self.updates} {NO_AUTOVACUUM} AS
-                SELECT m._row, m._target{kept}, {changed} AS _changed
-                FROM (SELECT mt._row, mt._target{merged}{old} FROM {self.matches} mt
+                SELECT m._row, m._target{kept}, {changed} AS _changed,
+                       {self.before_image(columns, bool(groups))} AS _before
+                FROM (SELECT mt._row, mt._target{merged}{old},
+                             t.updated_at AS _old_updated_at,
+                             t.import_job_id AS _old_import_job_id
+                      FROM {self.matches} mt
                       JOIN {self.rows} s ON s._row = mt._row
                       JOIN {self.module.table} t ON t.id = mt._target
                       WHERE mt._action = 'match' OFFSET 0) m
@@ -351,6 +357,28 @@ class Resolver:
         # In record order, so that the UPDATE reads and rewrites the record table in order.
         self.run(f"ANALYZE {self.updates}")
         self.planned_updates = True
+
+    @staticmethod
+    def before_image(columns: list[tuple[str, str, str]], groups: bool) -> str:
+        """What an update changes, before it does (over the rows `m` of `plan_updates`): the
+        changed fields' old values, the system columns every update sets, and a contact's
+        group ids when its groups change."""
+        parts = [
+            "jsonb_build_object('id', m._target, 'updated_at', m._old_updated_at, "
+            "'import_job_id', m._old_import_job_id)"
+        ]
+        parts += [
+            f'CASE WHEN m."{column}" IS DISTINCT FROM m."_old_{column}" THEN '
+            f"jsonb_build_object('{column}', m.\"_old_{column}\") ELSE '{{}}'::jsonb END"
+            for column, _, _ in columns
+        ]
+        if groups:
+            parts.append(
+                "CASE WHEN m._groups_change THEN jsonb_build_object('_groups', "
+                "(SELECT coalesce(jsonb_agg(group_id), '[]'::jsonb) FROM contact_groups "
+                "WHERE contact_id = m._target)) ELSE '{}'::jsonb END"
+            )
+        return " || ".join(parts)
 
     def counts(self) -> dict[str, int]:
         rows = self.run(

@@ -74,13 +74,13 @@ class Writer:
             return
         columns = self.r.merged_columns()
         group_sql = self.r.group_merge()
+        # The merged values and before-images were computed when planning
+        # (Resolver.plan_updates).
         self.run(
             f"""INSERT INTO import_events (import_job_id, org, module, record_id, action, before)
-                SELECT :job, :org, :module, t.id, 'updated', {self.update_image()}
-                FROM {self.table} s JOIN {self.module.table} t ON t.id = s._target
-                WHERE s._action = 'update'"""
+                SELECT :job, :org, :module, u._target, 'updated', u._before
+                FROM {self.r.updates} u WHERE cardinality(u._changed) > 0"""
         )
-        # The merged values were computed when planning (Resolver.plan_updates).
         assignments = "".join(f'{column} = u."{column}", ' for column, _, _ in columns)
         self.run(
             f"""UPDATE {self.module.table} t SET {assignments}updated_at = now(),
@@ -90,26 +90,6 @@ class Writer:
         )
         if group_sql:
             self._replace_groups(self.r.merge_mode("groups"))
-
-    def update_image(self) -> str:
-        """What an update changes, before it does: the changed fields' columns, the system
-        columns every update sets, and a contact's group ids when its groups change."""
-        parts = [
-            "jsonb_build_object('id', t.id, 'updated_at', t.updated_at, "
-            "'import_job_id', t.import_job_id)"
-        ]
-        parts += [
-            f"CASE WHEN '{slug}' = ANY(s._changed) THEN jsonb_build_object('{column}', "
-            f"t.{column}) ELSE '{{}}'::jsonb END"
-            for column, _, slug in self.r.merged_columns()
-        ]
-        if self.r.group_merge():
-            parts.append(
-                "CASE WHEN 'groups' = ANY(s._changed) THEN jsonb_build_object('_groups', "
-                "(SELECT coalesce(jsonb_agg(group_id), '[]'::jsonb) FROM contact_groups "
-                "WHERE contact_id = t.id)) ELSE '{}'::jsonb END"
-            )
-        return " || ".join(parts)
 
     def _replace_groups(self, mode: str) -> None:
         """Membership of updated contacts after the merge mode is applied."""
