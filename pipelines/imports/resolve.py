@@ -270,29 +270,34 @@ class Resolver:
             if f != "attributes" and self.module.field(f).stored_in_table
         ]
 
-    def merged_columns(self) -> list[tuple[str, str, str]]:
-        """(column, merged SQL, field slug) for each mapped column, for rows joined as s/t."""
-        result = []
-        for f in self.record_fields():
-            new = typed_value(f)
-            result.append(
-                (f.column, merged_value(f, self.merge_mode(f.slug), new, f"t.{f.column}"), f.slug)
-            )
+    def new_values(self) -> list[tuple[str, str]]:
+        """(column, SQL of the imported value in the column's type) for each mapped column,
+        over the staged rows as s."""
+        values = [(f.column, typed_value(f)) for f in self.record_fields()]
         if "attributes" in self.fields:
-            attributes = FieldDef("attributes", "Attributes")
-            result.append(
-                (
-                    "attributes",
-                    merged_value(
-                        attributes,
-                        self.merge_mode("attributes"),
-                        's."attributes"::jsonb',
-                        "t.attributes",
-                    ),
-                    "attributes",
-                )
+            values.append(("attributes", 's."attributes"::jsonb'))
+        return values
+
+    def merged_columns(self, pretyped: bool = False) -> list[tuple[str, str, str]]:
+        """(column, merged SQL, field slug) for each mapped column, for rows joined as s/t.
+        `pretyped`: s holds each imported value already typed, as `_new_<column>`."""
+        fields = [(f.column, f) for f in self.record_fields()]
+        if "attributes" in self.fields:
+            fields.append(("attributes", FieldDef("attributes", "Attributes")))
+        typed = dict(self.new_values())
+        return [
+            (
+                column,
+                merged_value(
+                    f,
+                    self.merge_mode(f.slug),
+                    f's."_new_{column}"' if pretyped else typed[column],
+                    f"t.{column}",
+                ),
+                f.slug,
             )
-        return result
+            for column, f in fields
+        ]
 
     def group_merge(self) -> str | None:
         """SQL for a contact's group ids after the merge (s._group_ids vs current links)."""
@@ -322,7 +327,7 @@ class Resolver:
         UPDATE cost ~3.6 s per 100,000 matched rows (bench/README.md). The before-image is
         built here from the old values read for the comparison, so writing the events does
         not join the staged rows to the record table again."""
-        columns = self.merged_columns()
+        columns = self.merged_columns(pretyped=True)
         merged = "".join(f', {sql} AS "{column}"' for column, sql, _ in columns)
         old = "".join(f', t.{column} AS "_old_{column}"' for column, _, _ in columns)
         checks = [
@@ -339,19 +344,24 @@ class Resolver:
             else ("'{}'::text[]")
         )
         kept = "".join(f', m."{column}"' for column, _, _ in columns)
-        # OFFSET 0 keeps the inner query a sub-plan: flattened, each merged expression would
-        # be evaluated again in the comparison.
+        typed = "".join(f', {sql} AS "_new_{column}"' for column, sql in self.new_values())
+        if groups:
+            typed += ", s._group_ids"
+        # Each OFFSET 0 keeps its query a sub-plan. Flattened, the staged text would be cast
+        # once per use in the merge (a phone merge uses it four times: 1 to 2 s more per
+        # 400,000 rows), and each merged expression evaluated again in the comparison.
         self.run(
             f"""CREATE UNLOGGED TABLE {self.updates} {NO_AUTOVACUUM} AS
                 SELECT m._row, m._target{kept}, {changed} AS _changed,
                        {self.before_image(columns, bool(groups))} AS _before
-                FROM (SELECT mt._row, mt._target{merged}{old},
+                FROM (SELECT s._row, s._target{merged}{old},
                              t.updated_at AS _old_updated_at,
                              t.import_job_id AS _old_import_job_id
-                      FROM {self.matches} mt
-                      JOIN {self.rows} s ON s._row = mt._row
-                      JOIN {self.module.table} t ON t.id = mt._target
-                      WHERE mt._action = 'match' OFFSET 0) m
+                      FROM (SELECT mt._row, mt._target{typed}
+                            FROM {self.matches} mt JOIN {self.rows} s ON s._row = mt._row
+                            WHERE mt._action = 'match' OFFSET 0) s
+                      JOIN {self.module.table} t ON t.id = s._target
+                      OFFSET 0) m
                 ORDER BY m._target"""
         )
         # In record order, so that the UPDATE reads and rewrites the record table in order.
