@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
 import pytest
 
-from schemas.validation import ContactsSchema, GroupsSchema
+from schemas.validation import (
+    DOMAIN_RE,
+    E164_RE,
+    EMAIL_RE,
+    ISO_UTC_RE,
+    LINKEDIN_RE,
+    URL_RE,
+    ContactsSchema,
+    GroupsSchema,
+    full_matches,
+    re2_pattern,
+)
 
 
 def _failures(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> set[tuple[int, str]]:
@@ -48,3 +63,51 @@ def test_validation_schema_accepts_clean_frame() -> None:
         }
     )
     assert len(ContactsSchema.validate(frame, lazy=True)) == 1
+
+
+def test_re2_space_class_is_pythons_whitespace_over_every_code_point() -> None:
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    space = re2_pattern(r"[\s]")
+    assert space is not None
+    in_class = pc.match_substring_regex(pa_arrow.array(chars), f"^{space}$")
+    python = [c.isspace() for c in chars]
+    assert in_class.to_pylist() == python
+
+
+@pytest.mark.parametrize("pattern", [EMAIL_RE, URL_RE, LINKEDIN_RE, E164_RE, ISO_UTC_RE, DOMAIN_RE])
+def test_full_matches_in_arrow_agrees_with_pythons_re(pattern: str) -> None:
+    values = pd.Series(
+        [
+            "ann@example.com",
+            "ann\u00a0b@example.com",  # a no-break space: Python's \s, not RE2's
+            "ann@exa\u3000mple.com",
+            "https://example.com/a",
+            "https://ex\u2028ample.com",
+            "https://www.linkedin.com/in/ann-lee/",
+            "+14155550100",
+            "2024-01-02T03:04:05+00:00",
+            "example.com",
+            "ünï@ëxample.com",
+            None,
+        ],
+        dtype=object,
+    )
+    python = [True if v is None else re.match(pattern, v) is not None for v in values]
+    assert full_matches(values, pattern).tolist() == python
+
+
+def test_dates_and_phones_need_ascii_digits() -> None:
+    # Full-width digits passed Python's \d and then failed PostgreSQL's cast, failing the
+    # whole import instead of one row.
+    frame = pd.DataFrame(
+        {
+            "email": ["a@example.com", "b@example.com"],
+            "phones": [
+                "+1\uff14\uff11\uff15\uff15\uff15\uff15\uff10\uff11\uff10\uff10\x1eWork",
+                None,
+            ],
+            "source_created_at": [None, "\uff12\uff10\uff12\uff14-01-02T03:04:05+00:00"],
+        }
+    )
+    failures = _failures(ContactsSchema, frame)
+    assert failures == {(0, "not a possible phone number"), (1, "unparseable date")}
