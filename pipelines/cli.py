@@ -203,7 +203,6 @@ def job(args: argparse.Namespace) -> dict[str, Any]:
     """One import job; `--set` updates its cohort metadata, `--delete` deletes its record."""
     with _loading_modules():
         from pipelines.imports import cohorts, jobstore
-        from pipelines.keyvalue import key_value
         from resources.postgres import migrated_engine
 
     engine = migrated_engine()
@@ -212,7 +211,7 @@ def job(args: argparse.Namespace) -> dict[str, Any]:
             raise InputRejected("job --delete takes no --set: delete or update, not both.")
         return cohorts.delete_job(engine, args.id, args.org)
     if args.set:
-        values = cohorts.metadata_updates([key_value(text, "--set") for text in args.set])
+        values = cohorts.metadata_updates(args.set)
         return cohorts.update_metadata(engine, args.id, args.org, values)
     return jobstore.get_job(engine, args.id, args.org)
 

@@ -314,20 +314,20 @@ def job_deleted(result: dict[str, Any]) -> list[Renderable]:
     from rich.text import Text
 
     detached = result.get("detached_records") or {}
-    return [
+    files = result.get("deleted_files") or []
+    records = f"{show(sum(detached.values()))} records ({show(detached)})" if detached else "none"
+    parts: list[Renderable] = [
         heading(f"Deleted import job {result['import_job_id']}"),
-        Text(
-            f"Its records stay: {show(sum(detached.values()))} no longer point to it"
-            + (f" ({show(detached)})" if detached else "")
-            + "; it can no longer be rolled back."
-        ),
+        Text("Its records stay, no longer linked to it; it can no longer be rolled back."),
         fields(
             [
+                ("records unlinked", records),
                 ("history removed", f"{show(result.get('deleted_events') or 0)} change events"),
-                ("files deleted", [local_path(f) for f in result.get("deleted_files") or []]),
+                ("files deleted", show(len(files))),
             ]
         ),
     ]
+    return parts + [Text(f"  {local_path(location)}") for location in files]
 
 
 @renders("fetch export", "fetch rejects", "fetch upload")

@@ -19,7 +19,11 @@ LAUNCH_TIMEOUT_SECONDS = 300
 
 def launch_run(job_name: str, run_config: dict[str, Any], tags: dict[str, str], what: str) -> str:
     """Submit a run of `job_name` to the instance's run queue; returns its run id. `what`
-    names the run in the error (`the import run`)."""
+    names the run in the error (`the import run`). The instance is opened here first, so that
+    DAGSTER_HOME and its storages exist before `dagster job launch` opens them."""
+    from pipelines.instance import get_instance
+
+    get_instance()
     run_id = str(uuid.uuid4())
     dagster = Path(sys.executable).with_name("dagster")
     try:

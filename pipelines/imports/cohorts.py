@@ -27,15 +27,19 @@ ACTIVE = ("pending", "queued", "processing")
 CLI_UPLOADS = "/_cli/"
 
 
-def metadata_updates(pairs: list[tuple[str, str]]) -> dict[str, str | None]:
-    """`--set KEY=VALUE` pairs as column values: only cohort fields; an empty value clears."""
+def metadata_updates(flags: list[str]) -> dict[str, str | None]:
+    """`--set KEY=VALUE` flags as column values, kept as text (`campaign_id=007` stays "007"):
+    only cohort fields; an empty value clears the field."""
     values: dict[str, str | None] = {}
-    for key, value in pairs:
-        if key not in COHORT_FIELDS:
+    for text in flags:
+        key, equals, value = text.partition("=")
+        if not equals:
+            raise InputRejected(f"--set takes FIELD=VALUE, got {text!r}.")
+        if key.strip() not in COHORT_FIELDS:
             raise InputRejected(
-                f"--set {key}: an import's metadata is {' or '.join(COHORT_FIELDS)}."
+                f"--set {key.strip()}: an import's metadata is {' or '.join(COHORT_FIELDS)}."
             )
-        values[key] = value.strip() or None
+        values[key.strip()] = value.strip() or None
     return values
 
 
