@@ -15,9 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from pipelines.errors import InputRejected, JobFailed
+from pipelines.imports.jobstore import ACTIVE
 
 PSEUDO_FILESYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
-ACTIVE = ("pending", "queued", "processing")
 
 
 def output_path(output: str, force: bool) -> Path:

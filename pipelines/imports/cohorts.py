@@ -23,7 +23,6 @@ from pipelines.jobrows import jsonable
 from schemas.tables import RECORD_TABLES, import_events, import_jobs
 
 COHORT_FIELDS = ("campaign_id", "source")
-ACTIVE = ("pending", "queued", "processing")
 CLI_UPLOADS = "/_cli/"
 
 
@@ -91,7 +90,7 @@ def _locked_job(conn: sa.Connection, job_id: int, org: str | None) -> dict[str, 
     row = conn.execute(query).mappings().first()
     if row is None:
         raise JobFailed(f"No import job {job_id}" + (f" in org {org}." if org else "."))
-    if row["status"] in ACTIVE:
+    if row["status"] in jobstore.ACTIVE:
         raise JobFailed(
             f"Import job {job_id} is {row['status']}: it can be deleted once it has finished."
         )

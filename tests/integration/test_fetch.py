@@ -5,6 +5,7 @@ of `export --output`, and a clear sentence for an expired export or a file no lo
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from pipelines.console import print_result
 from pipelines.maintenance.cleanup import run_cleanup
 
 PEOPLE = "Email,First Name\nann@example.com,Ann\nbad-email,Bob\nzoe@example.com,Zoë\n"
@@ -149,6 +151,9 @@ def test_fetch_downloads_from_s3(
     imported = _import(cli, people)
     job = str(imported["import_job_id"])
     assert imported["errors_file"].startswith(f"s3://{s3_bucket}/exports/")
+    printed = io.StringIO()
+    print_result("import", imported, printed)
+    assert f"  download: contactflow fetch rejects {job}" in printed.getvalue().splitlines()
     out = tmp_path / "out"
     out.mkdir()
     code, rejects, err = _fetch(cli, "rejects", job, "--format", "json", "--output", str(out))
