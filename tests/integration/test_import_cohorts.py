@@ -145,3 +145,13 @@ def test_job_delete_is_refused_while_the_import_runs(
     )
     assert _records(engine)["ann@example.com"] == (job, job, 1)
     assert cli("job", str(job))[1]["status"] == status
+
+
+def test_job_delete_of_a_validate_only_import_deletes_its_plan(cli: Any, imp: Any) -> None:
+    planned = imp("Email\nann@example.com\nbad-email\n", "--validate-only")
+    plan = Path(planned["plan_file"].removeprefix("file://"))
+    assert plan.exists()
+    code, deleted, err = cli("job", str(planned["import_job_id"]), "--delete")
+    assert code == 0, err
+    assert planned["plan_file"] in deleted["deleted_files"] and not plan.exists()
+    assert (deleted["detached_records"], deleted["deleted_events"]) == ({}, 0)
