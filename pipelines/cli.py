@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.errors import ContactflowError, JobFailed
+from pipelines.errors import ContactflowError, InputRejected, JobFailed
 
 if TYPE_CHECKING:
     from pipelines.progress import JobProgress
@@ -200,11 +200,20 @@ def export_job(args: argparse.Namespace) -> dict[str, Any]:
 
 @command("job")
 def job(args: argparse.Namespace) -> dict[str, Any]:
+    """One import job; `--set` updates its cohort metadata, `--delete` deletes its record."""
     with _loading_modules():
-        from pipelines.imports import jobstore
+        from pipelines.imports import cohorts, jobstore
         from resources.postgres import migrated_engine
 
-    return jobstore.get_job(migrated_engine(), args.id, args.org)
+    engine = migrated_engine()
+    if args.delete:
+        if args.set:
+            raise InputRejected("job --delete takes no --set: delete or update, not both.")
+        return cohorts.delete_job(engine, args.id, args.org)
+    if args.set:
+        values = cohorts.metadata_updates(args.set)
+        return cohorts.update_metadata(engine, args.id, args.org, values)
+    return jobstore.get_job(engine, args.id, args.org)
 
 
 @command("rollback")
@@ -228,14 +237,15 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
         from pipelines.exports.flags import options_from_args
         from pipelines.exports.jobs import export_now
 
+    options = options_from_args(args)
     with _export_progress(args):
-        return export_now(args.org, args.module, options_from_args(args), args.output, args.force)
+        return export_now(args.org, args.module, options, args.output, args.force, args.launch)
 
 
 def _export_progress(args: argparse.Namespace) -> JobProgress:
     from pipelines.progress import JobProgress, export_phase, wanted
 
-    if not wanted(args.quiet):
+    if not wanted(args.quiet) or args.launch:
         return JobProgress(lambda: None, export_phase, enabled=False)
     from pipelines.exports import jobstore
     from resources.postgres import migrated_engine
@@ -246,6 +256,23 @@ def _export_progress(args: argparse.Namespace) -> JobProgress:
         lambda: jobstore.first_job_after(engine, after, args.org, args.module, args.format),
         export_phase,
     )
+
+
+@command("fetch export")
+@command("fetch rejects")
+@command("fetch upload")
+def fetch(args: argparse.Namespace) -> dict[str, Any]:
+    """Download an export, an import's rejects or its upload to `--output`."""
+    with _loading_modules():
+        from pipelines import fetch as stored
+        from resources.postgres import migrated_engine
+
+    engine, place = migrated_engine(), (args.output, args.force)
+    if args.fetch_command == "export":
+        return stored.fetch_export(engine, args.id, args.org, *place)
+    if args.fetch_command == "rejects":
+        return stored.fetch_rejects(engine, args.id, args.org, args.format, *place)
+    return stored.fetch_upload(engine, args.id, args.org, *place)
 
 
 @command("demo")
@@ -298,14 +325,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    db = sub.add_parser("db", help="manage the database")
-    db_sub = db.add_subparsers(dest="db_command", required=True)
-    for name, text in (
-        ("upgrade", "migrate to the latest schema"),
-        ("status", "show the database and its schema revision"),
-        ("stop", "stop the embedded PostgreSQL server"),
+    for p in _command_group(
+        sub,
+        "db",
+        "manage the database",
+        upgrade="migrate to the latest schema",
+        status="show the database and its schema revision",
+        stop="stop the embedded PostgreSQL server",
     ):
-        _add_json_flag(db_sub.add_parser(name, help=text))
+        _add_json_flag(p)
 
     _add_json_flag(sub.add_parser("demo", help="import a bundled sample file end to end"))
 
@@ -347,7 +375,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_job_parser(sub, "rollback", "undo one import")
 
-    _add_job_parser(sub, "job", "show one import job")
+    p = _add_job_parser(sub, "job", "show one import job, update its metadata or delete it")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="FIELD=VALUE",
+        help="set campaign_id or source (an empty value clears it)",
+    )
+    p.add_argument(
+        "--delete",
+        action="store_true",
+        help="delete the job record (its records stay; it can no longer be rolled back)",
+    )
 
     p = sub.add_parser("exports", help="list export jobs, newest first")
     p.add_argument("--org", required=True)
@@ -374,13 +413,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--option", action="append", metavar="KEY=VALUE")
     p.add_argument("--output", metavar="PATH", help="also copy the file here (file or folder)")
     p.add_argument("--force", action="store_true", help="replace an existing --output file")
+    p.add_argument(
+        "--launch",
+        action="store_true",
+        help="queue the run for the Dagster daemon and return at once",
+    )
     _add_json_flag(p)
+
+    for p in _command_group(
+        sub,
+        "fetch",
+        "download a stored file to this machine",
+        export="an export's file and its manifest",
+        rejects="an import's rejected rows (CSV or JSON)",
+        upload="the file an import read, as it was uploaded",
+    ):
+        _job_arguments(p)
+        p.add_argument(
+            "--output",
+            metavar="PATH",
+            default=".",
+            help="an existing folder (default: here) or a file in one",
+        )
+        p.add_argument("--force", action="store_true", help="replace an existing file")
+        if p.prog.endswith("rejects"):
+            p.add_argument("--format", choices=["csv", "json"], default="csv")
     return parser
 
 
-def _add_job_parser(sub: Any, name: str, help_text: str) -> None:
+def _command_group(
+    sub: Any, name: str, help_text: str, **commands: str
+) -> list[argparse.ArgumentParser]:
+    """`contactflow NAME COMMAND`: the parsers of the group's commands."""
+    group = sub.add_parser(name, help=help_text)
+    group_sub = group.add_subparsers(dest=f"{name}_command", required=True)
+    return [group_sub.add_parser(command, help=text) for command, text in commands.items()]
+
+
+def _add_job_parser(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
     """A command on one job: its id and the optional `--org` that scopes it (SPEC §8)."""
-    p = sub.add_parser(name, help=help_text)
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
+    _job_arguments(p)
+    return p
+
+
+def _job_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("id", type=int)
     p.add_argument("--org", help="only a job of this org (others are not found)")
     _add_json_flag(p)
@@ -403,6 +480,8 @@ def _add_json_flag(parser: argparse.ArgumentParser) -> None:
 def _command_name(args: argparse.Namespace) -> str:
     if args.command == "db":
         return f"db {args.db_command}"
+    if args.command == "fetch":
+        return f"fetch {args.fetch_command}"
     return str(args.command)
 
 

@@ -109,10 +109,11 @@ def local_path(location: str | None) -> str | None:
     return unquote(parts.path) if parts.scheme == "file" else location
 
 
-def fetch_hint(location: str | None) -> str | None:
-    """How to get a stored file onto this machine (files on disk need nothing)."""
+def fetch_hint(location: str | None, what: str) -> str | None:
+    """How to get a stored file onto this machine (`what`: `rejects 12`, `export 3`); files on
+    this machine's disk need nothing."""
     if location and location.startswith("s3://"):
-        return f"download: aws s3 cp {location} ."
+        return f"download: contactflow fetch {what}"
     return None
 
 
@@ -213,7 +214,8 @@ def errors_block(result: dict[str, Any]) -> list[Renderable]:
     rejects = result.get("errors_file")
     if rejects and (shown or result.get("error_rows")):
         parts.append(Text(f"Rejected rows: {local_path(rejects)}"))
-        if hint := fetch_hint(rejects):
+        job_id = result.get("import_job_id") or result.get("id")
+        if hint := fetch_hint(rejects, f"rejects {job_id}"):
             parts.append(Text(f"  {hint}", style="dim"))
     return parts
 
@@ -227,11 +229,7 @@ def import_summary(result: dict[str, Any]) -> list[Renderable]:
 
     job_id = result["import_job_id"]
     if "total_rows" not in result:
-        return [
-            heading(f"Import job {job_id} queued", None),
-            fields([("run", result.get("run_id"))]),
-            Text(f"Follow it with: contactflow job {job_id}"),
-        ]
+        return _queued("Import job", job_id, result, "job", None)
     parts: list[Renderable] = [
         heading(f"Import job {job_id}", result.get("status")),
         Text(counts_line(result)),
@@ -260,10 +258,28 @@ def import_summary(result: dict[str, Any]) -> list[Renderable]:
     return [*parts, *errors_block(result)]
 
 
+def _queued(
+    what: str, job_id: int, result: dict[str, Any], poll: str, fetch: str | None
+) -> list[Renderable]:
+    """A run queued with --launch: its run and how to follow it (and fetch its file)."""
+    from rich.text import Text
+
+    parts = [
+        heading(f"{what} {job_id} queued", None),
+        fields([("run", result.get("run_id"))]),
+        Text(f"Follow it with: contactflow {poll} {job_id}"),
+    ]
+    if fetch:
+        parts.append(Text(f"Then download it: contactflow fetch {fetch} {job_id}"))
+    return parts
+
+
 @renders("job")
 def job_summary(job: dict[str, Any]) -> list[Renderable]:
     from rich.text import Text
 
+    if job.get("deleted"):
+        return job_deleted(job)
     parts: list[Renderable] = [
         heading(f"Import job {job['id']}", job.get("status")),
         Text(counts_line(job)),
@@ -292,6 +308,49 @@ def job_summary(job: dict[str, Any]) -> list[Renderable]:
         )
     )
     return [*parts, *errors_block(job)]
+
+
+def job_deleted(result: dict[str, Any]) -> list[Renderable]:
+    from rich.text import Text
+
+    detached = result.get("detached_records") or {}
+    files = result.get("deleted_files") or []
+    records = f"{show(sum(detached.values()))} records ({show(detached)})" if detached else "none"
+    parts: list[Renderable] = [
+        heading(f"Deleted import job {result['import_job_id']}"),
+        Text("Its records stay, no longer linked to it; it can no longer be rolled back."),
+        fields(
+            [
+                ("records unlinked", records),
+                ("history removed", f"{show(result.get('deleted_events') or 0)} change events"),
+                ("files deleted", show(len(files))),
+            ]
+        ),
+    ]
+    return parts + [Text(f"  {local_path(location)}") for location in files]
+
+
+@renders("fetch export", "fetch rejects", "fetch upload")
+def fetch_summary(result: dict[str, Any]) -> list[Renderable]:
+    from rich.text import Text
+
+    what = {"export": "export", "rejects": "rejected rows", "upload": "upload"}[result["fetched"]]
+    job = (
+        f"export job {result['export_job_id']}"
+        if "export_job_id" in result
+        else (f"import job {result['import_job_id']}")
+    )
+    return [
+        Text(f"Fetched the {what} of {job}"),
+        fields(
+            [
+                ("file", result["file"]),
+                ("manifest", result.get("manifest_file")),
+                ("size", size(result.get("size_bytes"))),
+                ("from", local_path(result.get("source"))),
+            ]
+        ),
+    ]
 
 
 def _paren(row: dict[str, Any], key: str) -> str | None:
@@ -414,6 +473,8 @@ def rollback_summary(result: dict[str, Any]) -> list[Renderable]:
 
 @renders("export")
 def export_summary(result: dict[str, Any]) -> list[Renderable]:
+    if "row_count" not in result:
+        return _queued("Export job", result["export_job_id"], result, "export-job", "export")
     return _export_block(
         result,
         result["export_job_id"],
@@ -439,7 +500,7 @@ def _export_block(
         Text(f"{job.get('row_count') or 0:,} rows"),
         fields(items),
     ]
-    if hint := fetch_hint(file):
+    if hint := fetch_hint(file, f"export {job_id}"):
         parts.append(Text(hint, style="dim"))
     return parts
 

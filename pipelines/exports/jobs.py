@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
 from pipelines.errors import InputRejected, JobFailed
-from pipelines.exports.ops import publish_export, render_export
+from pipelines.exports.ops import EXPORT_JOB_TAG, publish_export, render_export
 
 EXPORT_NAME_TAG = "contactflow/export-name"
 RESULT_KEYS = (
@@ -56,20 +54,31 @@ def export_now(
     options: dict[str, Any],
     output: str | Path | None = None,
     force: bool = False,
+    launch: bool = False,
 ) -> dict[str, Any]:
     """What `contactflow export` does: check the options, record the job, run
     `export_records` in this process on the configured instance, copy the file to `output`
-    when given, and return SPEC §8's result."""
+    when given, and return SPEC §8's result; with `launch`, queue the run for the daemon and
+    return at once."""
     from pipelines.exports import jobstore, steps
+    from pipelines.fetch import copy_export, output_path
     from pipelines.instance import QUIET_LOGGERS, failure_reason, get_instance
     from resources.postgres import migrated_engine
 
+    if launch and output:
+        raise InputRejected(
+            "--output needs the finished file and --launch returns before it exists: "
+            "fetch it later with `contactflow fetch export ID`."
+        )
     opts = steps.prepare(org, module, options)
-    target = _output_path(str(output), force) if output else None
+    target = output_path(str(output), force) if output else None
     values = opts.model_dump(mode="json", exclude_defaults=True)
     engine = migrated_engine()
     job_id = jobstore.create_job(engine, org, module, opts.format, values, status="queued")
     run_config = export_run_config(org, module, values, export_job_id=job_id)
+    if launch:
+        run_id = submit_export(engine, job_id, run_config)
+        return {"export_job_id": job_id, "run_id": run_id, "status": "queued"}
     run_config["loggers"] = QUIET_LOGGERS
     result = execute_export(get_instance(), run_config)
     job = jobstore.get_job(engine, job_id)
@@ -77,7 +86,8 @@ def export_now(
         raise JobFailed(job["reason"] or failure_reason(result))
     summary = result.output_for_node("publish_export")
     if target is not None:
-        summary = {**summary, **_copy_out(summary, target, force)}
+        copied = copy_export(str(summary["file"]), target, force)
+        summary = {**summary, "file": copied["file"], "manifest_file": copied["manifest_file"]}
     return {key: summary.get(key) for key in RESULT_KEYS}
 
 
@@ -97,51 +107,18 @@ def execute_export(
     )
 
 
-PSEUDO_FILESYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
+def submit_export(engine: Any, job_id: int, run_config: dict[str, Any]) -> str:
+    """Queue an `export_records` run for the daemon and note its run id on the export job
+    (status stays `queued` until the run starts); a run that cannot be queued fails the job."""
+    from pipelines.exports import jobstore
+    from pipelines.launch import launch_run
 
-
-def _output_path(output: str, force: bool) -> Path:
-    """`--output`: an existing folder to write into (the stored name is kept), or a file in an
-    existing folder; never a kernel pseudo-file, never an existing file without `--force`."""
-    path = Path(output)
-    if output.endswith(("/", os.sep)) and not path.is_dir():
-        raise InputRejected(f"--output folder {output} does not exist.")
-    if any(path.resolve().is_relative_to(root) for root in PSEUDO_FILESYSTEMS):
-        raise InputRejected(f"--output {output} is not a place for files: give a folder or file.")
-    if path.is_dir():
-        return path
-    if not path.parent.is_dir():
-        raise InputRejected(f"--output folder {path.parent} does not exist.")
-    _refuse_existing(path, force)
-    return path
-
-
-def _refuse_existing(path: Path, force: bool) -> None:
-    if path.exists() and not force:
-        raise InputRejected(f"--output {path} exists: pass --force to replace it.")
-
-
-def _copy_out(summary: dict[str, Any], target: Path, force: bool) -> dict[str, Any]:
-    """Copy the stored file and its manifest to the local `target`; the result then names
-    the local copies."""
-    from pipelines.exports.jobstore import stored_file
-
-    location = str(summary["file"])
-    storage, name = stored_file(location)
-    path = target / name if target.is_dir() else target
-    manifest_path = path.with_name(f"{path.name}.manifest.json")
-    stored = f"the export is stored at {location}"
-    for existing in (path, manifest_path):
-        if existing.exists() and not force:
-            raise JobFailed(f"--output {existing} exists: pass --force to replace it; {stored}.")
     try:
-        storage.get_file(name, path)
-        storage.get_file(f"{name}.manifest.json", manifest_path)
-    except OSError as exc:
-        raise JobFailed(
-            f"Could not write --output {path}: {exc.strerror or exc}; {stored}."
-        ) from None
-    manifest = json.loads(manifest_path.read_text("utf-8"))
-    manifest["file"] = path.name
-    manifest_path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), "utf-8")
-    return {"file": str(path.resolve()), "manifest_file": str(manifest_path.resolve())}
+        run_id = launch_run(
+            "export_records", run_config, {EXPORT_JOB_TAG: str(job_id)}, "the export run"
+        )
+    except JobFailed as exc:
+        jobstore.fail_job(engine, job_id, str(exc))
+        raise
+    jobstore.update_job(engine, job_id, run_id=run_id)
+    return run_id

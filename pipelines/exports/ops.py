@@ -17,6 +17,7 @@ from resources.dagster_postgres import PostgresResource
 from resources.storage import StorageResource, storage_for_url
 
 RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
+EXPORT_JOB_TAG = "contactflow/export_job_id"
 TRANSIENT = (DBAPIError, psycopg.OperationalError, TransientError, BotoCoreError, OSError)
 
 
@@ -76,7 +77,7 @@ def render_export(
     )
     with export_guard(context, engine, job_id):
         jobstore.start_job(engine, job_id, context.run_id)
-        context.instance.add_run_tags(context.run_id, {"contactflow/export_job_id": str(job_id)})
+        context.instance.add_run_tags(context.run_id, {EXPORT_JOB_TAG: str(job_id)})
         run = steps.render_step(
             engine,
             ExportRun(

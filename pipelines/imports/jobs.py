@@ -23,7 +23,6 @@ from pipelines.names import check_file_name, check_org, partition_key_for, split
 from schemas.modules import get_module
 from schemas.options import ImportOptions
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 EXECUTORS = ("in_process", "multiprocess", "celery")
 
 
@@ -229,42 +228,13 @@ def submit_import(
     import_job_id: int,
 ) -> str:
     """Queue an `import_file` run on the instance (the daemon starts it, under the queue's
-    per org/module limit) through `dagster job launch`; returns the run id."""
-    import json
-    import subprocess
-    import sys
-    import uuid
+    per org/module limit); returns the run id."""
+    from pipelines.launch import launch_run
 
     instance.add_dynamic_partitions(IMPORT_PARTITIONS.name or "", [partition_key])
-    run_id = str(uuid.uuid4())
     tags = {
         IMPORT_TARGET_TAG: f"{org}/{module}",
         IMPORT_JOB_TAG: str(import_job_id),
         "dagster/partition": partition_key,
     }
-    dagster = Path(sys.executable).with_name("dagster")
-    result = subprocess.run(
-        [
-            str(dagster),
-            "job",
-            "launch",
-            "-w",
-            str(REPO_ROOT / "workspace.yaml"),
-            "-j",
-            "import_file",
-            "--config-json",
-            json.dumps(run_config),
-            "--tags",
-            json.dumps(tags),
-            "--run-id",
-            run_id,
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()[-1:]
-        raise JobFailed(f"Could not queue the import run: {' '.join(detail)}")
-    return run_id
+    return launch_run("import_file", run_config, tags, "the import run")

@@ -15,6 +15,7 @@ from schemas.tables import COUNT_COLUMNS, import_jobs
 
 ROLLBACK_RETENTION_DAYS = 30
 TERMINAL = ("completed", "failed", "timed_out", "cancelled")
+ACTIVE = ("pending", "queued", "processing")  # export jobs use the same three
 # Advisory lock class of "a process is working on this import job" (the object is the job id):
 # every step holds it shared while it runs, on its own session, so the lock goes when the
 # process dies however it dies (see `step_alive` and `pipelines.maintenance.liveness`).

@@ -313,3 +313,65 @@ def test_quiet_and_pipes_get_no_progress_bar(env_db: str, tmp_path: Path) -> Non
         timeout=300,
     )
     assert json.loads(as_json.stdout)["import_job_id"] == 3
+
+
+def test_job_set_delete_and_fetch_print_for_a_person(
+    human: Any, people: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    human("import", str(people), "--org", "acme", "--module", "contacts")
+    code, out, _ = human("job", "1", "--set", "campaign_id=spring", "--set", "source=fair")
+    lines = _masked(out).splitlines()
+    assert code == 0 and lines[:2] == [
+        "Import job 1 · completed",
+        "3 rows: 2 created · 1 with errors",
+    ]
+    assert "source          fair" in lines and "campaign        spring" in lines
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = human("fetch", "rejects", "1")
+    assert code == 0 and _masked(out).splitlines() == [
+        "Fetched the rejected rows of import job 1",
+        "file  <dir>/import-1-rejects.csv",
+        "size  107 bytes",
+        "from  <dir>/import-1-rejects.csv",
+    ]
+    code, out, _ = human("fetch", "upload", "1", "--org", "acme", "--output", "copy.csv")
+    assert code == 0 and _masked(out).splitlines() == [
+        "Fetched the upload of import job 1",
+        "file  <dir>/copy.csv",
+        f"size  {len(PEOPLE.encode()):,} bytes",
+        "from  <dir>/people.csv",
+    ]
+    human("export", "--org", "acme", "--module", "contacts", "--format", "csv")
+    code, out, _ = human("fetch", "export", "1")
+    lines = _masked(out).splitlines()
+    assert code == 0 and lines[0] == "Fetched the export of export job 1"
+    assert re.fullmatch(r"file      <dir>/contacts-\d{8}-\d{6}-1\.csv", lines[1])
+    assert re.fullmatch(r"manifest  <dir>/contacts-\d{8}-\d{6}-1\.csv\.manifest\.json", lines[2])
+    assert re.fullmatch(r"size      \d+ bytes", lines[3]) and lines[4].startswith(
+        "from      <dir>/"
+    )
+    code, out, _ = human("job", "1", "--delete")
+    assert code == 0 and _masked(out).splitlines() == [
+        "Deleted import job 1",
+        "Its records stay, no longer linked to it; it can no longer be rolled back.",
+        "records unlinked  2 records (contacts: 2)",
+        "history removed   0 change events",
+        "files deleted     3",
+        "  <dir>/import-1-rejects.csv",
+        "  <dir>/import-1-rejects.json",
+        "  <dir>/people.csv",
+    ]
+    code, out, err = human("fetch", "upload", "1")
+    assert (code, out, err) == (2, "", "contactflow: No import job 1.\n")
+
+
+def test_export_launch_prints_how_to_follow_and_fetch(human: Any) -> None:
+    code, out, err = human("export", "--org", "acme", "--module", "contacts", "--format", "csv",
+                         "--launch")  # fmt: skip
+    assert code == 0, err
+    assert _masked(out).splitlines() == [
+        "Export job 1 queued",
+        "run  <run>",
+        "Follow it with: contactflow export-job 1",
+        "Then download it: contactflow fetch export 1",
+    ]
