@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dateutil import parser as date_parser  # type: ignore[import-untyped, unused-ignore]
 
-from schemas.validation import DOMAIN_RE, E164_RE, EMAIL_RE, LINKEDIN_RE, URL_RE
+from schemas.validation import DOMAIN_RE, E164_RE, EMAIL_RE, LINKEDIN_RE, URL_RE, re2_pattern
 
 FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
     {
@@ -120,7 +120,11 @@ _DOMAIN = re.compile(DOMAIN_RE)
 _LINKEDIN_CANONICAL = re.compile(LINKEDIN_RE)
 
 _NUMERIC_CELL = re.compile(r"^(\d+)\.0+$")
-_NANP = re.compile(r"^(?:\+?1[\s.-]?)?\(?([2-9]\d{2})\)?[\s.-]?(\d{3})[\s.-]?(\d{4})$")
+# ASCII digits: libphonenumber reads other digits (Arabic-Indic, full-width) and writes ASCII.
+_NANP = re.compile(
+    r"^(?:\+?1[\s.-]?)?\(?(?P<area>[2-9][0-9]{2})\)?[\s.-]?(?P<exchange>[0-9]{3})[\s.-]?"
+    r"(?P<line>[0-9]{4})$"
+)
 _NANP_REGIONS = frozenset({"US", "CA"})
 # What may separate the digits of an international number: "+44 20 7946-0123", "+1 (415) ...".
 _PHONE_SEPARATORS = re.compile(r"[\s().\-]+")
@@ -392,7 +396,7 @@ def _canonical_phone(value: str, region: str, nanp: bool) -> str:
         if compact.isascii() and _E164.fullmatch(compact) and _is_canonical_e164(compact):
             return compact
     if nanp and (match := _NANP.fullmatch(digits)):
-        return f"+1{match[1]}{match[2]}{match[3]}"
+        return f"+1{match['area']}{match['exchange']}{match['line']}"
     return _parse_phone(digits, value, region)
 
 
@@ -411,40 +415,65 @@ def _possible_lengths(country_code: int) -> frozenset[int]:
     return frozenset(lengths) | frozenset(desc.possible_length_local_only or ())
 
 
-_ASCII_E164 = r"\+[1-9][0-9]{6,14}"
+_ASCII_E164 = r"^\+[1-9][0-9]{6,14}$"
+# The same patterns for Arrow's RE2 (Python's meaning of \s).
+_RE2_SEPARATORS = str(re2_pattern(_PHONE_SEPARATORS.pattern))
+_RE2_NANP = str(re2_pattern(_NANP.pattern))
+_RE2_NUMERIC_CELL = r"^[0-9]+\.0+$"
+_COUNTRY_CODE_ARRAY = pa.array(sorted(_COUNTRY_CODES))
 
 
-def _canonical_e164_column(values: pd.Series) -> pd.Series:
+def _canonical_e164_column(values: pa.Array) -> np.ndarray:
     """Vectorised `_is_canonical_e164` shortcut of `_canonical_phone` for values starting with
     "+": the compact number where it is canonical E.164, None where the per-value path must
     decide. Country codes are tried by length 1, 2, 3 as there; per code, the national prefix
     pattern and the possible lengths are checked on the whole group at once."""
-    result = pd.Series(None, index=values.index, dtype=object)  # a unique index
-    compact = values.str.replace(_PHONE_SEPARATORS.pattern, "", regex=True)
-    compact = compact[compact.str.fullmatch(_ASCII_E164).to_numpy(dtype=bool, na_value=False)]
-    undecided = pd.Series(True, index=compact.index)
+    result = np.full(len(values), None, dtype=object)
+    compact = pc.replace_substring_regex(values, _RE2_SEPARATORS, "")
+    candidates = np.flatnonzero(_matches(compact, _ASCII_E164))
+    if not len(candidates):
+        return result
+    compact = compact.take(pa.array(candidates))
+    undecided = np.ones(len(candidates), dtype=bool)
     for size in (1, 2, 3):
-        codes = compact.str.slice(1, 1 + size)
-        known = undecided & codes.isin(_COUNTRY_CODES)
+        codes = pc.utf8_slice_codeunits(compact, 1, 1 + size)
+        known = undecided & np.asarray(pc.is_in(codes, value_set=_COUNTRY_CODE_ARRAY))
         undecided &= ~known
-        for code in codes[known].unique():
-            group = compact[known & (codes == code)]
-            national = group.str.slice(1 + size)
+        code_texts = codes.to_numpy(zero_copy_only=False)
+        for code in np.unique(code_texts[known]):
             lengths = _possible_lengths(int(code))
             prefix = _national_prefix(int(code))
             if prefix is _ALWAYS or not lengths:
                 continue
-            ok = national.str.len().isin(lengths).to_numpy(bool)
+            members = np.flatnonzero(known & (code_texts == code))
+            national = pc.utf8_slice_codeunits(compact.take(pa.array(members)), 1 + size)
+            ok = np.isin(np.asarray(pc.utf8_length(national)), list(lengths))
             if prefix is not _NEVER:
-                ok &= ~national.str.match(prefix.pattern).to_numpy(dtype=bool, na_value=True)
-            result[group.index[ok]] = group[ok]
+                ok &= ~_matches(national, f"^(?:{prefix.pattern})", partial=True)
+            chosen = members[ok]
+            result[candidates[chosen]] = compact.take(pa.array(chosen)).to_numpy(
+                zero_copy_only=False
+            )
     return result
+
+
+def _matches(texts: pa.Array, pattern: str, partial: bool = False) -> np.ndarray:
+    """Whether each text matches `pattern` (RE2), as a numpy bool array (null -> False).
+    `partial`: a pattern RE2 cannot compile counts as matching everywhere (the caller then
+    leaves those values to the per-value path)."""
+    try:
+        found = pc.match_substring_regex(texts, pattern)
+    except pa.ArrowInvalid:
+        if not partial:
+            raise
+        return np.ones(len(texts), dtype=bool)
+    return np.asarray(pc.fill_null(found, False), dtype=bool)
 
 
 def phone_numbers(s: pd.Series, default_region: str = "US") -> pd.Series:
     """Each value as E.164 text, or its stripped original when it is not a possible number
-    (see `normalize_phone`). Canonical E.164 and (for US/CA) NANP numbers are settled with
-    vectorised string operations; libphonenumber runs once per distinct remaining value."""
+    (see `normalize_phone`). Canonical E.164 and (for US/CA) NANP numbers are settled in
+    Arrow (RE2, C++); libphonenumber runs once per distinct remaining value."""
     region = default_region.strip().upper()
     nanp = region in _NANP_REGIONS
     text = _text(s)
@@ -452,21 +481,31 @@ def phone_numbers(s: pd.Series, default_region: str = "US") -> pd.Series:
     if not filled.any():
         return text
     present = text[filled].reset_index(drop=True)
-    result = pd.Series(None, index=present.index, dtype=object)
-    usable = ~present.str.fullmatch(_NUMERIC_CELL.pattern).to_numpy(dtype=bool, na_value=False)
-    plus = usable & present.str.startswith("+").to_numpy(bool)
-    if plus.any():
-        result[plus] = _canonical_e164_column(present[plus])
-    if nanp:
-        open_ = usable & result.isna().to_numpy()
-        parts = present[open_].str.extract(_NANP.pattern)
-        found = parts.notna().all(axis=1)
-        result[found.index[found]] = "+1" + parts[0][found] + parts[1][found] + parts[2][found]
-    rest = result.isna().to_numpy()
+    result = np.full(len(present), None, dtype=object)
+    texts = arrow_texts(present.to_numpy(dtype=object))
+    if texts is not None:
+        usable = ~_matches(texts, _RE2_NUMERIC_CELL)  # numeric cells take the per-value path
+        plus = np.flatnonzero(usable & _matches(texts, r"^\+"))
+        if len(plus):
+            result[plus] = _canonical_e164_column(texts.take(pa.array(plus)))
+        if nanp:
+            open_ = np.flatnonzero(usable & pd.isna(result))
+            parts = pc.extract_regex(texts.take(pa.array(open_)), _RE2_NANP)
+            found = np.asarray(pc.is_valid(parts), dtype=bool)
+            if found.any():
+                numbers = pc.binary_join_element_wise(
+                    "+1", *(parts.field(name) for name in ("area", "exchange", "line")), ""
+                )
+                result[open_[found]] = numbers.filter(pa.array(found)).to_numpy(
+                    zero_copy_only=False
+                )
+    rest = pd.isna(result)
     if rest.any():
-        result[rest] = _map_distinct(present[rest], lambda v: _canonical_phone(v, region, nanp))
+        result[rest] = _map_distinct(
+            present[rest], lambda v: _canonical_phone(v, region, nanp)
+        ).to_numpy(dtype=object)
     out = text.to_numpy(dtype=object, copy=True)
-    out[filled] = result.to_numpy(dtype=object)
+    out[filled] = result
     return _series(out, text)
 
 

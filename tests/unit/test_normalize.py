@@ -571,6 +571,14 @@ def test_phone_numbers_vectorised_paths_agree_with_the_per_value_path(region: st
         for _ in range(300)
     ]
     values += ["4155550123.0", "+1 415 555 0123", "1-415-555-0123", "+44 20 7946\u00a00958", "x"]
+    values += [
+        "212555.0000",  # a numeric cell: its ".0000" is not a separator and a group
+        "\u0662\u0661\u0662\u0665\u0665\u0665\u0661\u0662\u0663\u0664",  # Arabic-Indic digits
+        "(\uff12\uff11\uff12) 555-1234",  # full-width digits
+        "+\u0664\u0664 20 7946 0958",
+        "212\u00a0555\u20031234",  # Unicode spaces between the groups
+        "+44\u300020\u30007946\u30000958",
+    ]
     out = nz.phone_numbers(_s(*values), default_region=region)
     nanp = region in ("US", "CA")
     assert list(out) == [nz._canonical_phone(v.strip(), region, nanp) for v in values]
