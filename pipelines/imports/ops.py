@@ -19,6 +19,7 @@ from resources.storage import StorageResource
 from schemas.modules import get_module
 from schemas.options import parse_options
 
+ATTENTION_TAG = "contactflow/attention"
 RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
 
 
@@ -213,6 +214,11 @@ def write_records(
             "write_phases_seconds": summary["phases"],
         }
     )
+    if lost := steps.losses(summary):
+        # On the run's page (a warning event) and in the runs list (a tag), not only in the job.
+        rejects = f" (rejects file: {summary['errors_file']})" if summary["errors_file"] else ""
+        context.log.warning(f"import job {run.job_id}: {lost}{rejects}")
+        context.instance.add_run_tags(context.run_id, {ATTENTION_TAG: lost[:200]})
     if not run.opts.validate_only:
         yield_materialization(context, run, counts)
     return summary

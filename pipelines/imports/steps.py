@@ -449,6 +449,19 @@ def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str,
     return {**counts, **outcome, "plan_file": plan_file, "phases": phase.seconds}
 
 
+def losses(summary: dict[str, Any]) -> str | None:
+    """One line on what a finished import could not take in (rejected rows, reference values
+    it left empty), for a warning on the run; None when it took in everything."""
+    parts = []
+    if errors := summary.get("error_rows"):
+        parts.append(f"{errors:,} row{'s' if errors != 1 else ''} rejected")
+    for warning in summary.get("reference_warnings") or []:
+        values = warning["unresolved_values"]
+        shown = ", ".join(str(v) for v in values[:5]) + (" …" if len(values) > 5 else "")
+        parts.append(f"{warning['field']} left empty for unknown values: {shown}")
+    return "; ".join(parts) or None
+
+
 def _tables_to_analyze(
     run: ImportRun, counts: dict[str, int], created_refs: dict[str, int]
 ) -> list[str]:

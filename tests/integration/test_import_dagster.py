@@ -3,6 +3,7 @@ asset materialization of the record table; plus `contactflow preview --json`."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,25 @@ def test_import_run_metadata_and_materialization(imp: Any) -> None:
         dg.AssetKey(["records", "contacts"])
     )
     assert materialization is not None and materialization.run_id == run.run_id
+
+
+def test_a_run_that_lost_values_warns_on_its_page_and_in_the_runs_list(imp: Any) -> None:
+    text = "Email,Company\nann@example.com,Initech\nbob@example.com,Globex\nnot-an-email,Initech\n"
+    imp(text, name="lossy.csv")
+    instance = get_instance()
+    run = instance.get_runs(limit=1)[0]
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    attention = run.tags["contactflow/attention"]
+    assert attention == "1 row rejected; company left empty for unknown values: Globex, Initech"
+    warnings = [
+        e.user_message
+        for e in instance.all_logs(run.run_id)
+        if e.level == logging.WARNING and "left empty" in e.user_message
+    ]
+    assert len(warnings) == 1 and "rejects file: " in warnings[0]
+
+    imp("Email\ncid@example.com\n", name="clean.csv")
+    assert "contactflow/attention" not in instance.get_runs(limit=1)[0].tags
 
 
 def test_preview_json_has_every_field(cli: Any) -> None:
