@@ -56,23 +56,23 @@ def re2_pattern(pattern: str) -> str | None:
     return pattern.replace(r"\s", _RE2_SPACE)
 
 
+def _arrow_texts(values: np.ndarray) -> pyarrow.Array | None:
+    """Cells that are all text or missing as an Arrow string array; None otherwise."""
+    try:
+        return pyarrow.array(values, type=pyarrow.string(), from_pandas=True)
+    except (pyarrow.ArrowException, UnicodeError, TypeError, ValueError):
+        return None
+
+
 def full_matches(values: pd.Series, pattern: str) -> np.ndarray:
     """Whether each non-null value matches the anchored `pattern`; True for nulls. In Arrow's
     RE2 (C++, one pass) when every value is text, else with Python's re per value."""
     re2 = re2_pattern(pattern)
-    array = None
-    if re2 is not None:
-        try:
-            array = pyarrow.array(
-                values.to_numpy(dtype=object), type=pyarrow.string(), from_pandas=True
-            )
-        except (pyarrow.ArrowException, UnicodeError, TypeError, ValueError):
-            array = None
-    if array is None:
+    array = _arrow_texts(values.to_numpy(dtype=object)) if re2 is not None else None
+    if re2 is None or array is None:
         matched = values.str.match(pattern).astype("boolean").fillna(False).to_numpy(dtype=bool)
         return matched | values.isna().to_numpy()
-    matched = pc.match_substring_regex(array, re2)
-    return np.asarray(pc.fill_null(matched, True), dtype=bool)
+    return np.asarray(pc.fill_null(pc.match_substring_regex(array, re2), True), dtype=bool)
 
 
 def _regex_check(pattern: str, message: str) -> pa.Check:
@@ -86,20 +86,32 @@ def _multi_check(pattern: str, message: str, phone: bool = False) -> pa.Check:
     """A check on every value of a MULTI_SEP-joined cell (the number part for phones)."""
 
     def check(series: pd.Series) -> pd.Series:
-        present = series.dropna()
-        single = ~present.str.contains(MULTI_SEP, regex=False)
-        if single.all():
-            values = present
-        else:
-            values = pd.concat([present[single], present[~single].str.split(MULTI_SEP).explode()])
+        cells = series.to_numpy(dtype=object)
+        present = np.flatnonzero(pd.notna(cells))
+        texts = _arrow_texts(cells[present])
+        re2 = re2_pattern(pattern)
+        if texts is None or re2 is None:
+            return _multi_check_per_value(series, pattern, phone)
+        parts = pc.split_pattern(texts, MULTI_SEP)
+        values = pc.list_flatten(parts)
         if phone:
-            values = values.str.partition(PART_SEP, expand=False).str[0]
-        ok = pd.Series(full_matches(values, pattern), index=values.index) & values.notna()
-        if ok.index.is_unique:
-            return ok.reindex(series.index, fill_value=True)
-        return ok.groupby(level=0).all().reindex(series.index, fill_value=True)
+            values = pc.list_element(pc.split_pattern(values, PART_SEP, max_splits=1), 0)
+        ok = np.asarray(pc.fill_null(pc.match_substring_regex(values, re2), False), dtype=bool)
+        owners = np.asarray(pc.list_parent_indices(parts))
+        result = np.ones(len(cells), dtype=bool)
+        result[present[owners[~ok]]] = False
+        return pd.Series(result, index=series.index)
 
     return pa.Check(check, name=message, error=message)
+
+
+def _multi_check_per_value(series: pd.Series, pattern: str, phone: bool) -> pd.Series:
+    present = series.dropna()
+    values = present.str.split(MULTI_SEP).explode()
+    if phone:
+        values = values.str.partition(PART_SEP, expand=False).str[0]
+    ok = pd.Series(full_matches(values, pattern), index=values.index) & values.notna()
+    return ok.groupby(level=0).all().reindex(series.index, fill_value=True)
 
 
 def _checks_for(f: FieldDef) -> list[pa.Check]:

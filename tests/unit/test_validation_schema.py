@@ -19,6 +19,8 @@ from schemas.validation import (
     URL_RE,
     ContactsSchema,
     GroupsSchema,
+    _multi_check,
+    _multi_check_per_value,
     full_matches,
     re2_pattern,
 )
@@ -111,3 +113,29 @@ def test_dates_and_phones_need_ascii_digits() -> None:
     )
     failures = _failures(ContactsSchema, frame)
     assert failures == {(0, "not a possible phone number"), (1, "unparseable date")}
+
+
+@pytest.mark.parametrize(("pattern", "phone"), [(E164_RE, True), (EMAIL_RE, False)])
+def test_multi_value_check_in_arrow_agrees_with_the_per_value_path(
+    pattern: str, phone: bool
+) -> None:
+    cells = pd.Series(
+        [
+            "+14155550100\x1eWork",
+            "+14155550100\x1eWork\x1f+442079460958\x1eHome",
+            "+14155550100\x1eWork\x1f12\x1eHome",
+            "+14155550100\x1f",
+            "a@example.com\x1fb@example.com",
+            "a@example.com\x1fnot an email",
+            "\x1e",
+            "",
+            None,
+        ],
+        index=[3, 5, 8, 13, 21, 34, 55, 89, 144],
+        dtype=object,
+    )
+    arrow = _multi_check(pattern, "m", phone=phone)._check_fn(cells)
+    per_value = _multi_check_per_value(cells, pattern, phone)
+    assert arrow.tolist() == per_value.tolist()
+    assert list(arrow.index) == list(cells.index)
+    assert arrow.tolist() != [True] * len(cells)
