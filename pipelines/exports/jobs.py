@@ -56,10 +56,13 @@ def export_now(
     options: dict[str, Any],
     output: str | Path | None = None,
     force: bool = False,
+    name: str = "",
+    destination: str = "",
 ) -> dict[str, Any]:
     """What `contactflow export` does: check the options, record the job, run
     `export_records` in this process on the configured instance, copy the file to `output`
-    when given, and return SPEC §8's result."""
+    when given, and return SPEC §8's result. `name` and `destination` are a saved export's
+    (`export --saved`)."""
     from pipelines.exports import jobstore, steps
     from pipelines.instance import QUIET_LOGGERS, failure_reason, get_instance
     from resources.postgres import migrated_engine
@@ -68,10 +71,10 @@ def export_now(
     target = _output_path(str(output), force) if output else None
     values = opts.model_dump(mode="json", exclude_defaults=True)
     engine = migrated_engine()
-    job_id = jobstore.create_job(engine, org, module, opts.format, values, status="queued")
-    run_config = export_run_config(org, module, values, export_job_id=job_id)
+    job_id = jobstore.create_job(engine, org, module, opts.format, values, name, "queued")
+    run_config = export_run_config(org, module, values, name, destination, job_id)
     run_config["loggers"] = QUIET_LOGGERS
-    result = execute_export(get_instance(), run_config)
+    result = execute_export(get_instance(), run_config, {EXPORT_NAME_TAG: name} if name else None)
     job = jobstore.get_job(engine, job_id)
     if job["status"] != "completed":
         raise JobFailed(job["reason"] or failure_reason(result))
