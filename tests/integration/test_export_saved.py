@@ -185,6 +185,9 @@ def test_sensor_fires_each_tick_once_and_never_a_paused_or_broken_schedule(
     with engine.connect() as conn:
         ticks = dict(conn.execute(sa.text("SELECT name, last_tick_at FROM export_schedules")).all())
     assert ticks["weekly"] == first + timedelta(days=7) and ticks["broken"] is None
+    broken = _listed(cli)["broken"]
+    assert (broken["status"], broken["source"], broken["module"]) == ("disabled", "table", "people")
+    assert "Unknown module 'people'" in broken["problem"]
 
     result = execute_export(dg.DagsterInstance.ephemeral(), request.run_config, request.tags)
     assert result.success
