@@ -460,7 +460,7 @@ def schedules_table(result: dict[str, Any]) -> list[Renderable]:
             s["status"],
             show(s.get("cron")),
             show(s.get("timezone")),
-            f"{s['org']}/{s['module']} {s['format']}" if s.get("org") else "-",
+            _export_of(s),
             _minute(s.get("next_run")),
         ]
         for s in schedules
@@ -473,6 +473,12 @@ def schedules_table(result: dict[str, Any]) -> list[Renderable]:
     parts.append(Text(note, style="dim"))
     parts += [Text(f"  {s['name']} ({s['source']}): {s['problem']}") for s in disabled]
     return parts
+
+
+def _export_of(schedule: dict[str, Any]) -> str:
+    """`acme/contacts xlsx`, with what a disabled entry leaves out left out."""
+    where = "/".join(str(schedule[k]) for k in ("org", "module") if schedule.get(k))
+    return " ".join(p for p in (where, schedule.get("format")) if p) or "-"
 
 
 def _minute(moment: str | None) -> str:

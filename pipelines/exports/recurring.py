@@ -45,10 +45,12 @@ class RecurringExport:
 
 @dataclass(frozen=True)
 class EntryProblem:
-    """An entry that cannot run: its name (or `entry N` without one) and what is wrong."""
+    """An entry that cannot run: its name (or `entry N` without one), what is wrong, and what
+    it says of its schedule (`cron`, `timezone`, `org`, `module`, `format`) as text."""
 
     name: str
     problem: str
+    given: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,18 +75,27 @@ def load_recurring_exports(path: Path | None = None) -> RecurringExports:
         return RecurringExports(problems=[EntryProblem(path.name, str(exc))])
     found = RecurringExports()
     for number, entry in enumerate(entries, start=1):
-        label = str(entry.get("name") or "") if isinstance(entry, dict) else ""
-        name = label or f"entry {number}"
+        given = _given(entry)
+        name = given.pop("name", "") or f"entry {number}"
         try:
             export = parse_entry(entry)
         except InputRejected as exc:
-            found.problems.append(EntryProblem(name, str(exc)))
+            found.problems.append(EntryProblem(name, str(exc), given))
             continue
         if any(e.name == export.name for e in found.exports):
-            found.problems.append(EntryProblem(name, "an earlier entry has the same name"))
+            found.problems.append(EntryProblem(name, "an earlier entry has the same name", given))
             continue
         found.exports.append(export)
     return found
+
+
+def _given(entry: Any) -> dict[str, str]:
+    """What a (possibly bad) entry says of its name and schedule, as text."""
+    if not isinstance(entry, dict):
+        return {}
+    keys = ("name", "cron", "timezone", "org", "module", "format")
+    given = {k: str(entry[k]) for k in keys if entry.get(k) not in (None, "")}
+    return {"timezone": "UTC", **given}
 
 
 def _read_entries(path: Path) -> list[Any]:

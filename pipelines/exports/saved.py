@@ -98,7 +98,7 @@ def list_saved(engine: sa.Engine, at: datetime, path: Path | None = None) -> lis
     for export in recurring.exports:
         listed.append(entry(export, YAML, "active" if export.enabled else "paused", at))
     for problem in recurring.problems:
-        listed.append(_problem_entry(problem.name, YAML, problem.problem))
+        listed.append(_problem_entry(problem.name, YAML, problem.problem, problem.given))
     return listed
 
 
@@ -107,7 +107,8 @@ def table_entry(row: dict[str, Any], at: datetime) -> dict[str, Any]:
     try:
         export = row_export(row)
     except InputRejected as exc:
-        return {**_problem_entry(row["name"], TABLE, str(exc)), **_stored(row)}
+        given = {k: row[k] for k in ("cron", "timezone", "org", "module", "format")}
+        return _problem_entry(row["name"], TABLE, str(exc), given)
     return entry(export, TABLE, row["status"], at)
 
 
@@ -127,19 +128,17 @@ def entry(export: RecurringExport, source: str, status: str, at: datetime) -> di
     }
 
 
-def _problem_entry(name: str, source: str, problem: str) -> dict[str, Any]:
-    keys = ("cron", "timezone", "org", "module", "format", "next_run")
+def _problem_entry(name: str, source: str, problem: str, given: dict[str, str]) -> dict[str, Any]:
+    """A disabled entry: its problem, and what it says of its schedule where it says it."""
+    keys = ("cron", "timezone", "org", "module", "format")
     return {
         "name": name,
         "source": source,
-        **dict.fromkeys(keys),
+        **{key: given.get(key) for key in keys},
         "status": "disabled",
+        "next_run": None,
         "problem": problem,
     }
-
-
-def _stored(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row[k] for k in ("cron", "timezone", "org", "module", "format")}
 
 
 def add_saved(

@@ -66,6 +66,12 @@ def test_schedules_cli_adds_lists_pauses_resumes_and_removes(
     assert typo["status"] == "disabled" and typo["next_run"] is None
     assert "Column 'phone' is not a contacts" in typo["problem"]
     assert set(typo) == {*listed["weekly_vip"]}
+    assert (typo["cron"], typo["org"], typo["module"], typo["format"]) == (
+        "@daily",
+        "demo",
+        "contacts",
+        None,
+    )
 
     code, paused, _ = cli("schedules", "pause", "weekly_vip")
     assert (code, paused["status"], paused["next_run"]) == (0, "paused", None)
@@ -128,7 +134,7 @@ def test_schedules_list_prints_a_table_for_a_person(
     assert weekly.split()[:3] == ["weekly", "table", "active"]
     assert "0 7 * * 1  Europe/Berlin  demo/contacts xlsx  20" in weekly
     assert daily.split()[:5] == ["yaml_daily", "yaml", "active", "@daily", "UTC"]
-    assert typo.split() == ["yaml_typo", "yaml", "disabled", "-", "-", "-", "-"]
+    assert typo.split() == ["yaml_typo", "yaml", "disabled", "@daily", "UTC", "demo/contacts", "-"]
     assert note == "3 schedules, 1 disabled by a problem:"
     assert problem.startswith("  yaml_typo (exports.yaml): Column 'phone' is not a contacts")
     assert "\x1b[" not in out

@@ -159,6 +159,7 @@ def test_export_schedules_disable_only_an_invalid_entry(
     assert schedule.name == "ok_export_schedule"
     (problem,) = load_recurring_exports(config).problems
     assert problem.name == bad["name"]
+    assert problem.given.get("org") == bad["org"] and problem.given["timezone"]
     assert message in problem.problem
 
 
