@@ -6,7 +6,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.exports import saved, schedulestore
-from pipelines.exports.jobs import EXPORT_NAME_TAG, export_run_config
+from pipelines.exports.jobs import EXPORT_NAME_TAG, export_records, export_run_config
 from pipelines.exports.recurring import EntryProblem, load_recurring_exports
 from resources.dagster_postgres import PostgresResource
 
@@ -24,7 +24,7 @@ def run_request_for(due: saved.DueExport) -> dg.RunRequest:
 
 
 @dg.sensor(
-    job_name="export_records",
+    job=export_records,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Every 30 s: runs the saved exports of `contactflow schedules add` whose cron "
