@@ -237,12 +237,41 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
         from pipelines.exports.flags import options_from_args
         from pipelines.exports.jobs import export_now
 
+    if args.saved:
+        return _export_saved(args)
+    if not (args.org and args.module and args.format):
+        raise InputRejected("export needs --org, --module and --format (or --saved NAME).")
     options = options_from_args(args)
-    with _export_progress(args):
+    with _export_progress(args, args.org, args.module, args.format):
         return export_now(args.org, args.module, options, args.output, args.force, args.launch)
 
 
-def _export_progress(args: argparse.Namespace) -> JobProgress:
+def _export_saved(args: argparse.Namespace) -> dict[str, Any]:
+    """`export --saved NAME`: the saved export (table or exports.yaml) once, now, as saved."""
+    from pipelines.exports.jobs import export_now
+    from pipelines.exports.saved import find_saved
+    from resources.postgres import migrated_engine
+
+    given = [flag for flag, dest in EXPORT_FLAGS if getattr(args, dest) not in (None, [])]
+    if given:
+        raise InputRejected(
+            f"--saved runs the export as it is saved; leave out {', '.join(given)}."
+        )
+    found = find_saved(migrated_engine(), args.saved)
+    with _export_progress(args, found.org, found.module, found.format):
+        return export_now(
+            found.org,
+            found.module,
+            found.options,
+            args.output,
+            args.force,
+            args.launch,
+            name=found.name,
+            destination=found.destination,
+        )
+
+
+def _export_progress(args: argparse.Namespace, org: str, module: str, fmt: str) -> JobProgress:
     from pipelines.progress import JobProgress, export_phase, wanted
 
     if not wanted(args.quiet) or args.launch:
@@ -253,8 +282,7 @@ def _export_progress(args: argparse.Namespace) -> JobProgress:
     engine = migrated_engine()
     after = jobstore.last_job_id(engine)
     return JobProgress(
-        lambda: jobstore.first_job_after(engine, after, args.org, args.module, args.format),
-        export_phase,
+        lambda: jobstore.first_job_after(engine, after, org, module, fmt), export_phase
     )
 
 
@@ -273,6 +301,55 @@ def fetch(args: argparse.Namespace) -> dict[str, Any]:
     if args.fetch_command == "rejects":
         return stored.fetch_rejects(engine, args.id, args.org, args.format, *place)
     return stored.fetch_upload(engine, args.id, args.org, *place)
+
+
+@command("schedules add")
+def schedules_add(args: argparse.Namespace) -> dict[str, Any]:
+    with _loading_modules():
+        from pipelines.exports.flags import options_from_args
+        from pipelines.exports.saved import add_saved
+        from resources.postgres import migrated_engine
+
+    options = options_from_args(args)
+    return add_saved(
+        migrated_engine(), args.name, args.cron, args.timezone, args.org, args.module, options
+    )
+
+
+@command("schedules list")
+def schedules_list(args: argparse.Namespace) -> dict[str, Any]:
+    with _loading_modules():
+        from pipelines.exports.saved import list_saved, now
+        from resources.postgres import migrated_engine
+
+    return {"schedules": list_saved(migrated_engine(), now())}
+
+
+@command("schedules pause")
+def schedules_pause(args: argparse.Namespace) -> dict[str, Any]:
+    return _set_schedule_status(args.name, "paused")
+
+
+@command("schedules resume")
+def schedules_resume(args: argparse.Namespace) -> dict[str, Any]:
+    return _set_schedule_status(args.name, "active")
+
+
+def _set_schedule_status(name: str, status: str) -> dict[str, Any]:
+    with _loading_modules():
+        from pipelines.exports.saved import set_saved_status
+        from resources.postgres import migrated_engine
+
+    return set_saved_status(migrated_engine(), name, status)
+
+
+@command("schedules remove")
+def schedules_remove(args: argparse.Namespace) -> dict[str, Any]:
+    with _loading_modules():
+        from pipelines.exports.saved import remove_saved
+        from resources.postgres import migrated_engine
+
+    return remove_saved(migrated_engine(), args.name)
 
 
 @command("demo")
@@ -398,19 +475,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_job_parser(sub, "export-job", "show one export job and its download URL")
 
     p = sub.add_parser("export", help="export records (runs the export_records job)")
-    p.add_argument("--org", required=True)
-    p.add_argument("--module", required=True)
-    p.add_argument("--format", required=True, choices=["csv", "xlsx", "pdf"])
-    p.add_argument("--columns", metavar="a,b", help="fields in order (default: display fields)")
-    p.add_argument("--label", action="append", metavar="FIELD=LABEL")
-    p.add_argument("--group", help="a group name or id")
-    p.add_argument("--search", metavar="TEXT", help="words found in names, emails or company")
-    p.add_argument("--ids", metavar="1,2,3")
-    p.add_argument("--where", action="append", metavar="FIELD=VALUE", help="repeats are AND")
-    p.add_argument("--sort", metavar="FIELD:asc|desc")
-    p.add_argument("--limit", type=int)
-    p.add_argument("--date-format", metavar="STRFTIME")
-    p.add_argument("--option", action="append", metavar="KEY=VALUE")
+    p.add_argument("--saved", metavar="NAME", help="run a saved export (schedules list) now")
+    _add_export_flags(p, required=False)
     p.add_argument("--output", metavar="PATH", help="also copy the file here (file or folder)")
     p.add_argument("--force", action="store_true", help="replace an existing --output file")
     p.add_argument(
@@ -438,7 +504,64 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--force", action="store_true", help="replace an existing file")
         if p.prog.endswith("rejects"):
             p.add_argument("--format", choices=["csv", "json"], default="csv")
+
+    _add_schedules_parser(sub)
     return parser
+
+
+# The flags that describe an export (`export`, `schedules add`), as (flag, argparse dest).
+EXPORT_FLAGS = (
+    ("--org", "org"),
+    ("--module", "module"),
+    ("--format", "format"),
+    ("--columns", "columns"),
+    ("--label", "label"),
+    ("--group", "group"),
+    ("--search", "search"),
+    ("--ids", "ids"),
+    ("--where", "where"),
+    ("--sort", "sort"),
+    ("--limit", "limit"),
+    ("--date-format", "date_format"),
+    ("--option", "option"),
+)
+
+
+def _add_export_flags(p: argparse.ArgumentParser, required: bool) -> None:
+    """What to export: the same flags for `export` and `schedules add` (EXPORT_FLAGS)."""
+    p.add_argument("--org", required=required)
+    p.add_argument("--module", required=required)
+    p.add_argument("--format", required=required, choices=["csv", "xlsx", "pdf"])
+    p.add_argument("--columns", metavar="a,b", help="fields in order (default: display fields)")
+    p.add_argument("--label", action="append", metavar="FIELD=LABEL")
+    p.add_argument("--group", help="a group name or id")
+    p.add_argument("--search", metavar="TEXT", help="words found in names, emails or company")
+    p.add_argument("--ids", metavar="1,2,3")
+    p.add_argument("--where", action="append", metavar="FIELD=VALUE", help="repeats are AND")
+    p.add_argument("--sort", metavar="FIELD:asc|desc")
+    p.add_argument("--limit", type=int)
+    p.add_argument("--date-format", metavar="STRFTIME")
+    p.add_argument("--option", action="append", metavar="KEY=VALUE")
+
+
+def _add_schedules_parser(sub: Any) -> None:
+    schedules = sub.add_parser("schedules", help="recurring exports, changed without a deploy")
+    schedules_sub = schedules.add_subparsers(dest="schedules_command", required=True)
+    p = schedules_sub.add_parser("add", help="save a recurring export (fired by a sensor)")
+    p.add_argument("name", help="letters, digits and _, starting with a letter")
+    p.add_argument("--cron", required=True, help='five fields, e.g. "0 7 * * 1"')
+    p.add_argument("--timezone", default="UTC", help="IANA time zone (default UTC)")
+    _add_export_flags(p, required=True)
+    _add_json_flag(p)
+    _add_json_flag(schedules_sub.add_parser("list", help="saved and exports.yaml schedules"))
+    for name, text in (
+        ("pause", "stop firing a schedule"),
+        ("resume", "fire a paused schedule again from its next tick"),
+        ("remove", "delete a saved schedule"),
+    ):
+        p = schedules_sub.add_parser(name, help=text)
+        p.add_argument("name")
+        _add_json_flag(p)
 
 
 def _command_group(
@@ -482,6 +605,8 @@ def _command_name(args: argparse.Namespace) -> str:
         return f"db {args.db_command}"
     if args.command == "fetch":
         return f"fetch {args.fetch_command}"
+    if args.command == "schedules":
+        return f"schedules {args.schedules_command}"
     return str(args.command)
 
 

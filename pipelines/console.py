@@ -505,6 +505,79 @@ def _export_block(
     return parts
 
 
+@renders("schedules list")
+def schedules_table(result: dict[str, Any]) -> list[Renderable]:
+    """Saved schedules and exports.yaml's, then each disabled one's problem in full."""
+    from rich.text import Text
+
+    schedules = result["schedules"]
+    if not schedules:
+        return [Text("No schedules: add one with contactflow schedules add NAME --cron ...")]
+    columns = ["name", "from", "status", "cron", "timezone", "export", "next run"]
+    rows = [
+        [
+            s["name"],
+            "table" if s["source"] == "table" else "yaml",
+            s["status"],
+            show(s.get("cron")),
+            show(s.get("timezone")),
+            _export_of(s),
+            _minute(s.get("next_run")),
+        ]
+        for s in schedules
+    ]
+    parts: list[Renderable] = [table(columns, rows, flexible=["timezone", "export"])]
+    disabled = [s for s in schedules if s.get("problem")]
+    note = f"{len(schedules)} schedules; next run in each schedule's time zone"
+    if disabled:
+        note = f"{len(schedules)} schedules, {len(disabled)} disabled by a problem:"
+    parts.append(Text(note, style="dim"))
+    parts += [Text(f"  {s['name']} ({s['source']}): {s['problem']}") for s in disabled]
+    return parts
+
+
+def _export_of(schedule: dict[str, Any]) -> str:
+    """`acme/contacts xlsx`, with what a disabled entry leaves out left out."""
+    where = "/".join(str(schedule[k]) for k in ("org", "module") if schedule.get(k))
+    return " ".join(p for p in (where, schedule.get("format")) if p) or "-"
+
+
+def _minute(moment: str | None) -> str:
+    """`2026-12-07T07:00:00+01:00` as `2026-12-07 07:00` (the schedule's own time zone)."""
+    return moment[:16].replace("T", " ") if moment else "-"
+
+
+def schedule_summary(verb: str) -> Renderer:
+    """`Schedule NAME added` and the schedule's fields."""
+
+    def render(schedule: dict[str, Any]) -> list[Renderable]:
+        next_run = schedule.get("next_run")
+        return [
+            heading(f"Schedule {schedule['name']} {verb}"),
+            fields(
+                [
+                    ("status", schedule.get("status")),
+                    ("cron", f"{schedule.get('cron')} ({schedule.get('timezone')})"),
+                    ("org / module", f"{schedule.get('org')} / {schedule.get('module')}"),
+                    ("format", schedule.get("format")),
+                    ("next run", _minute(next_run) if next_run else None),
+                    ("problem", schedule.get("problem")),
+                ]
+            ),
+        ]
+
+    return render
+
+
+for _command, _verb in (
+    ("schedules add", "added"),
+    ("schedules pause", "paused"),
+    ("schedules resume", "resumed"),
+    ("schedules remove", "removed"),
+):
+    renders(_command)(schedule_summary(_verb))
+
+
 @renders("preview")
 def preview_summary(result: dict[str, Any]) -> list[Renderable]:
     from rich.text import Text

@@ -6,6 +6,7 @@ import dagster as dg
 
 from pipelines.exports.jobs import export_records
 from pipelines.exports.schedules import export_schedules
+from pipelines.exports.sensors import export_schedules_sensor
 from pipelines.imports.jobs import import_file, rollback_import
 from pipelines.imports.sensors import SENSORS
 from pipelines.instance import RESOURCES
@@ -15,7 +16,7 @@ from pipelines.maintenance.sensors import dead_import_runs_sensor
 
 defs = dg.Definitions(
     jobs=[import_file, rollback_import, export_records, cleanup],
-    sensors=[*SENSORS, dead_import_runs_sensor],
+    sensors=[*SENSORS, dead_import_runs_sensor, export_schedules_sensor],
     schedules=[*export_schedules(), cleanup_schedule],
     resources=RESOURCES,
 )

@@ -193,3 +193,27 @@ export_jobs = sa.Table(
     sa.Index("ix_export_jobs_org_requested", "org", "requested_at"),
     sa.Index("ix_export_jobs_expires", "status", "expires_at"),
 )
+
+export_schedules = sa.Table(
+    "export_schedules",
+    metadata,
+    sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("cron", sa.Text, nullable=False),
+    sa.Column("timezone", sa.Text, nullable=False, server_default="UTC"),
+    sa.Column("org", sa.Text, nullable=False),
+    sa.Column("module", sa.Text, nullable=False),
+    sa.Column("format", sa.Text, nullable=False),
+    sa.Column("options", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("status", sa.Text, nullable=False, server_default="active"),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    # The newest cron tick the sensor fired (a run per tick, never two).
+    sa.Column("last_tick_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("status IN ('active','paused')", name="ck_export_schedules_status"),
+    sa.UniqueConstraint("name", name="uq_export_schedules_name"),
+)

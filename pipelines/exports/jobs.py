@@ -55,11 +55,13 @@ def export_now(
     output: str | Path | None = None,
     force: bool = False,
     launch: bool = False,
+    name: str = "",
+    destination: str = "",
 ) -> dict[str, Any]:
     """What `contactflow export` does: check the options, record the job, run
     `export_records` in this process on the configured instance, copy the file to `output`
     when given, and return SPEC §8's result; with `launch`, queue the run for the daemon and
-    return at once."""
+    return at once. `name` and `destination` are a saved export's (`export --saved`)."""
     from pipelines.exports import jobstore, steps
     from pipelines.fetch import copy_export, output_path
     from pipelines.instance import QUIET_LOGGERS, failure_reason, get_instance
@@ -74,13 +76,13 @@ def export_now(
     target = output_path(str(output), force) if output else None
     values = opts.model_dump(mode="json", exclude_defaults=True)
     engine = migrated_engine()
-    job_id = jobstore.create_job(engine, org, module, opts.format, values, status="queued")
-    run_config = export_run_config(org, module, values, export_job_id=job_id)
+    job_id = jobstore.create_job(engine, org, module, opts.format, values, name, "queued")
+    run_config = export_run_config(org, module, values, name, destination, job_id)
     if launch:
         run_id = submit_export(engine, job_id, run_config)
         return {"export_job_id": job_id, "run_id": run_id, "status": "queued"}
     run_config["loggers"] = QUIET_LOGGERS
-    result = execute_export(get_instance(), run_config)
+    result = execute_export(get_instance(), run_config, {EXPORT_NAME_TAG: name} if name else None)
     job = jobstore.get_job(engine, job_id)
     if job["status"] != "completed":
         raise JobFailed(job["reason"] or failure_reason(result))
