@@ -9,7 +9,7 @@ import time
 
 import dagster as dg
 
-from pipelines.errors import InputRejected
+from pipelines.errors import InputRejected, classify
 from pipelines.imports.config import OPTIONS_ERROR_TAG, SENSOR_DEFAULTS
 from pipelines.imports.jobs import (
     IMPORT_PARTITIONS,
@@ -171,11 +171,12 @@ def _conclude(
             location = uploads.storage().location(key) if key else None
             job = record_failure(engine, run, location)
     except Exception as exc:
-        context.log.warning(f"could not read or update the job of run {run.run_id}: {exc}")
+        reason = classify(exc).message
+        context.log.warning(f"could not read or update the job of run {run.run_id}: {reason}")
     try:
         deliveries = notifier.send(build_payload(run.kind, run.summary(), job))
     except Exception as exc:
-        context.log.warning(f"webhooks for run {run.run_id} not sent: {exc}")
+        context.log.warning(f"webhooks for run {run.run_id} not sent: {classify(exc).message}")
         return
     for delivery in deliveries:
         outcome = "delivered" if delivery.ok else f"given up ({delivery.error})"
