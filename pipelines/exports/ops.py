@@ -10,7 +10,8 @@ from pipelines.exports import jobstore, steps
 from pipelines.exports.steps import ExportRun
 from pipelines.ops import RETRY, step_guard
 from resources.dagster_postgres import PostgresResource
-from resources.storage import StorageResource, storage_for_url
+from resources.dagster_storage import StorageResource
+from resources.storage import storage_for_url
 
 
 class ExportConfig(dg.Config):

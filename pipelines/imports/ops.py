@@ -15,7 +15,7 @@ from pipelines.imports.steps import ImportRun, Shard, ShardResult, SharedWork
 from pipelines.markdown import markdown_table
 from pipelines.ops import RETRY, step_guard
 from resources.dagster_postgres import PostgresResource
-from resources.storage import StorageResource
+from resources.dagster_storage import StorageResource
 from schemas.modules import get_module
 from schemas.options import parse_options
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import psycopg
 import pytest
 from botocore.exceptions import BotoCoreError, EndpointConnectionError
@@ -20,6 +17,7 @@ from pipelines.errors import (
     classify,
     is_connection_error,
 )
+from tests.unit.fresh_python import last_line
 
 
 def _wrapped(orig: BaseException, cls: type[sa_exc.DBAPIError] = sa_exc.DBAPIError) -> Exception:
@@ -107,7 +105,4 @@ def test_classify_imports_no_database_or_cloud_library() -> None:
         "print(classify(ValueError('x')).kind.name, classify(OSError('y')).kind.name, "
         "sorted(m for m in ('sqlalchemy', 'psycopg', 'botocore') if m in sys.modules))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.split() == ["INTERNAL", "TRANSIENT", "[]"]
+    assert last_line(code).split() == ["INTERNAL", "TRANSIENT", "[]"]
