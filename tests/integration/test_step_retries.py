@@ -1,6 +1,6 @@
-"""The one error model in a real import run: a transient error in a step is retried by the
-RetryPolicy and the import completes; one that lasts fails the job only after the last retry;
-a bug fails at once, without retry, as "internal error"."""
+"""The one error model in real import and export runs: a transient error in a step is retried
+by the RetryPolicy and the job completes; one that lasts fails the job only after the last
+retry; a bug fails at once, without retry, as "internal error"."""
 
 from __future__ import annotations
 
@@ -13,15 +13,19 @@ import pytest
 import sqlalchemy as sa
 from botocore.exceptions import EndpointConnectionError
 
+from pipelines.exports import steps as export_steps
 from pipelines.imports import steps
 from pipelines.instance import get_instance
 
 ROWS = "Email,First Name\n" + "".join(f"u{i}@example.com,N{i}\n" for i in range(20))
 
 
-def _failing(monkeypatch: pytest.MonkeyPatch, name: str, error: Exception, times: int) -> list[int]:
-    """Make `steps.<name>` raise `error` on its first `times` calls; returns the call log."""
-    original: Callable[..., Any] = getattr(steps, name)
+def _failing(
+    monkeypatch: pytest.MonkeyPatch, name: str, error: Exception, times: int, module: Any = steps
+) -> list[int]:
+    """Make `<module>.<name>` (import steps by default) raise `error` on its first `times`
+    calls; returns the call log."""
+    original: Callable[..., Any] = getattr(module, name)
     calls: list[int] = []
 
     def step(*args: Any, **kwargs: Any) -> Any:
@@ -30,14 +34,14 @@ def _failing(monkeypatch: pytest.MonkeyPatch, name: str, error: Exception, times
             raise error
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(steps, name, step)
+    monkeypatch.setattr(module, name, step)
     return calls
 
 
-def _last_job(engine: sa.Engine) -> tuple[str, str | None]:
+def _last_job(engine: sa.Engine, table: str = "import_jobs") -> tuple[str, str | None]:
     with engine.connect() as conn:
         status, reason = conn.execute(
-            sa.text("SELECT status, reason FROM import_jobs ORDER BY id DESC LIMIT 1")
+            sa.text(f"SELECT status, reason FROM {table} ORDER BY id DESC LIMIT 1")
         ).one()
     return status, reason
 
@@ -93,3 +97,27 @@ def test_import_bug_fails_at_once_as_internal_error(
     assert _retried_steps() == []
     assert _last_job(engine) == ("failed", "internal error: KeyError: 'first_name'")
     assert "internal error: KeyError: 'first_name'" in err
+
+
+def test_export_step_retried_after_a_lost_database_connection(
+    imp: Any, cli: Any, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imp(ROWS)
+    lost = psycopg.OperationalError("terminating connection due to administrator command")
+    calls = _failing(monkeypatch, "render_step", lost, times=1, module=export_steps)
+    code, result, err = cli("export", "--org", "acme", "--module", "contacts", "--format", "csv")
+    assert code == 0, err
+    assert calls == [1, 2] and result["row_count"] == 20
+    assert _last_job(engine, "export_jobs") == ("completed", None)
+    assert _retried_steps() == ["render_export"]
+
+
+def test_export_bug_fails_at_once_and_records_the_reason(
+    imp: Any, cli: Any, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    imp(ROWS)
+    calls = _failing(monkeypatch, "publish_step", TypeError("bad"), times=10, module=export_steps)
+    code, _, err = cli("export", "--org", "acme", "--module", "contacts", "--format", "csv")
+    assert (code, calls, _retried_steps()) == (2, [1], [])
+    assert _last_job(engine, "export_jobs") == ("failed", "internal error: TypeError: bad")
+    assert "internal error: TypeError: bad" in err
