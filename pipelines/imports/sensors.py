@@ -19,9 +19,10 @@ from pipelines.imports.jobs import (
 )
 from pipelines.imports.uploads import Scan, ScanLimits, Upload, UploadCursor, scan
 from pipelines.outcomes import UPLOAD_KEY_TAG, FinishedRun, job_for, record_failure
+from resources.dagster_notify import NotifierResource
 from resources.dagster_postgres import PostgresResource
 from resources.dagster_storage import StorageResource
-from resources.notify import NotifierResource, build_payload
+from resources.notify import build_payload
 from schemas.options import parse_options
 
 RUN_KEY_TAG = "dagster/run_key"

@@ -35,7 +35,7 @@ DAGSTER_EDGE = {
     "pipelines/maintenance/sensors.py",
     "resources/dagster_postgres.py",
     "resources/dagster_storage.py",
-    "resources/notify.py",
+    "resources/dagster_notify.py",
 }
 
 # Run in a fresh interpreter: a finder first on sys.meta_path refuses every dagster* package,
