@@ -3,7 +3,8 @@
 Every command returns a dict; `--json` prints it as one JSON object on stdout (logs go to
 stderr), otherwise `pipelines.console` prints it for a person. `import` and `export` draw a
 progress bar on stderr when it is a terminal (`pipelines.progress`; `--quiet` turns it off).
-Rejected input or a failed job exits 2 with a one-line message on stderr.
+Rejected input, a failed job or a transient failure exits 2 with a one-line message on stderr,
+a bug exits 1 (`pipelines.errors.classify` decides which).
 
 Start-up matters for a command-line tool: this module imports only the standard library, and
 each command imports what it uses (`jobs` needs neither Dagster nor pandas; `import` loads the
@@ -27,7 +28,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipelines.errors import ContactflowError, InputRejected, JobFailed
+from pipelines.errors import (
+    ErrorKind,
+    InputRejected,
+    JobFailed,
+    classify,
+    database_cause,
+    is_connection_error,
+)
 
 if TYPE_CHECKING:
     from pipelines.progress import JobProgress
@@ -610,11 +618,29 @@ def _command_name(args: argparse.Namespace) -> str:
     return str(args.command)
 
 
-def _is_operational_error(exc: Exception) -> bool:
-    """A SQLAlchemy OperationalError (database unreachable), without importing SQLAlchemy:
-    if no command imported it, the exception cannot be one."""
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    return sa_exc is not None and isinstance(exc, sa_exc.OperationalError)
+def _report(exc: Exception) -> int:
+    """Print what went wrong on one line and return the exit code, as `classify` judges it:
+    rejected input, a failed job and a transient failure (the database cannot be reached, a
+    file cannot be read or written) exit 2 with their sentence; anything else is a bug and
+    exits 1 (CONTACTFLOW_DEBUG=1 raises it with its traceback)."""
+    outcome = classify(exc)
+    if outcome.kind is ErrorKind.INTERNAL:
+        if os.environ.get("CONTACTFLOW_DEBUG"):
+            raise exc
+        print(
+            f"contactflow: {outcome.message} (set CONTACTFLOW_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+    message = outcome.message
+    if is_connection_error(exc):
+        reason = (str(database_cause(exc)).strip().splitlines() or [message])[0]
+        message = (
+            f"cannot reach the database ({reason}); check DATABASE_URL or unset it to use the "
+            "embedded server."
+        )
+    print(f"contactflow: {message}", file=sys.stderr)
+    return 2
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -651,26 +677,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
-    except ContactflowError as exc:
-        print(f"contactflow: {exc}", file=sys.stderr)
-        return 2
     except Exception as exc:
-        if _is_operational_error(exc):
-            reason = str(exc.orig or exc).strip().splitlines()[0]  # type: ignore[attr-defined]
-            print(
-                f"contactflow: cannot reach the database ({reason}); check DATABASE_URL or "
-                "unset it to use the embedded server.",
-                file=sys.stderr,
-            )
-            return 2
-        if os.environ.get("CONTACTFLOW_DEBUG"):
-            raise
-        print(
-            f"contactflow: internal error: {type(exc).__name__}: {exc} "
-            "(set CONTACTFLOW_DEBUG=1 for the traceback)",
-            file=sys.stderr,
-        )
-        return 1
+        return _report(exc)
     if args.json:
         print(json.dumps(result, default=str))
     else:

@@ -12,10 +12,10 @@ from typing import Any
 
 import dagster as dg
 
+from resources.dagster_notify import NotifierResource
 from resources.dagster_postgres import PostgresResource
+from resources.dagster_storage import StorageResource
 from resources.embedded_postgres import contactflow_home
-from resources.notify import NotifierResource
-from resources.storage import StorageResource
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,6 @@
-"""Webhooks: a JSON summary of each finished import or export, POSTed and HMAC-signed."""
+"""Webhooks: a JSON summary of each finished import or export, POSTed and HMAC-signed. No
+Dagster here: the resource that hands a notifier to the sensors is
+`resources/dagster_notify.py`."""
 
 from __future__ import annotations
 
@@ -13,8 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-import dagster as dg
 
 SIGNATURE_HEADER = "X-Contactflow-Signature"
 EVENT_HEADER = "X-Contactflow-Event"
@@ -78,7 +78,8 @@ class Delivery:
     error: str = ""
 
 
-class NotifierResource(dg.ConfigurableResource):
+@dataclass(frozen=True)
+class Notifier:
     """POSTs payloads to `urls` (default $WEBHOOK_URLS, comma-separated), signed with `secret`
     (default $WEBHOOK_SECRET). A failing endpoint is retried `attempts` times with exponential
     backoff, then given up; nothing is raised, so a notification never fails a run or a tick."""

@@ -1,7 +1,8 @@
-"""File storage behind one interface: a local folder or an S3 bucket (through dagster-aws).
+"""File storage behind one interface: a local folder or an S3 bucket (boto3).
 
 Locations are URIs (`file:///abs/path` or `s3://bucket/key`) so an import or export job row
-says where its file is, whatever backend wrote it.
+says where its file is, whatever backend wrote it. No Dagster here: the resource that hands a
+storage to ops and sensors is `resources/dagster_storage.py`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlparse
-
-import dagster as dg
 
 LOG = logging.getLogger("contactflow.storage")
 DEFAULT_URLS = {"uploads": "data/uploads", "exports": "data/exports"}
@@ -223,28 +222,36 @@ class S3Storage(Storage):
         )
 
 
+def storage_url(kind: str, url: str = "") -> str:
+    """Where the `uploads` or `exports` storage is: `url` if set, else $UPLOADS_URL /
+    $EXPORTS_URL, else ./data/uploads or ./data/exports."""
+    return url or os.environ.get(f"{kind.upper()}_URL") or DEFAULT_URLS[kind]
+
+
+def storage_for(kind: str, url: str = "") -> Storage:
+    """The `uploads` or `exports` storage (see `storage_url`)."""
+    return storage_for_url(storage_url(kind, url))
+
+
 def storage_for_url(url: str) -> Storage:
     """A Storage for `s3://bucket/prefix`, `file:///path` or a plain folder path."""
     parsed = urlparse(url)
     if parsed.scheme == "s3":
-        from dagster_aws.s3 import S3Resource
-
-        client = S3Resource(endpoint_url=os.environ.get("AWS_ENDPOINT_URL")).get_client()
-        return S3Storage(parsed.netloc, parsed.path, client)
+        return S3Storage(parsed.netloc, parsed.path, s3_client())
     if parsed.scheme == "file":
         return LocalStorage(Path(unquote(parsed.path)))
     return LocalStorage(Path(url))
 
 
-class StorageResource(dg.ConfigurableResource):
-    """Uploads or exports storage: `url` if set, else $UPLOADS_URL / $EXPORTS_URL, else
-    ./data/uploads or ./data/exports."""
+def s3_client() -> Any:
+    """An S3 client as dagster-aws's `S3Resource` made it: the default credentials chain,
+    AWS_ENDPOINT_URL for S3-compatible servers, botocore's standard retry mode (5 attempts).
+    boto3 is imported only when a storage is on S3."""
+    import boto3
+    from botocore.config import Config
 
-    kind: str = "uploads"
-    url: str = ""
-
-    def resolved_url(self) -> str:
-        return self.url or os.environ.get(f"{self.kind.upper()}_URL") or DEFAULT_URLS[self.kind]
-
-    def storage(self) -> Storage:
-        return storage_for_url(self.resolved_url())
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL"),
+        config=Config(retries={"max_attempts": 5, "mode": "standard"}),
+    )

@@ -1,24 +1,19 @@
 """Dagster ops of the `export_records` job: thin wrappers that call the plain steps, keep the
 export job row honest on failure, and emit metadata for the UI."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import dagster as dg
-import psycopg
-from botocore.exceptions import BotoCoreError
-from sqlalchemy.exc import DBAPIError
 
-from pipelines.errors import InputRejected, JobFailed, TransientError
 from pipelines.exports import jobstore, steps
 from pipelines.exports.steps import ExportRun
+from pipelines.ops import RETRY, step_guard
 from resources.dagster_postgres import PostgresResource
-from resources.storage import StorageResource, storage_for_url
+from resources.dagster_storage import StorageResource
+from resources.storage import storage_for_url
 
-RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
 EXPORT_JOB_TAG = "contactflow/export_job_id"
-TRANSIENT = (DBAPIError, psycopg.OperationalError, TransientError, BotoCoreError, OSError)
 
 
 class ExportConfig(dg.Config):
@@ -33,31 +28,17 @@ class ExportConfig(dg.Config):
     export_job_id: int = 0
 
 
-@contextmanager
-def export_guard(context: dg.OpExecutionContext, engine: Any, job_id: int) -> Iterator[None]:
-    """Bad input and bugs fail the run without retry; a transient error is retried while
-    retries are left; whatever ends the run marks the export job failed with the reason."""
-    try:
-        yield
-    except (InputRejected, JobFailed) as exc:
-        _fail(engine, job_id, str(exc))
-        raise dg.Failure(description=str(exc), allow_retries=False) from None
-    except TRANSIENT as exc:
-        if context.retry_number >= RETRY.max_retries:
-            _fail(engine, job_id, f"{type(exc).__name__}: {exc}")
-        raise
-    except Exception as exc:
-        reason = f"internal error: {type(exc).__name__}: {exc}"
-        _fail(engine, job_id, reason)
-        raise dg.Failure(description=reason, allow_retries=False) from exc
-    except BaseException:
-        _fail(engine, job_id, "interrupted: the run was stopped before it finished")
-        raise
+def export_guard(
+    context: dg.OpExecutionContext, engine: Any, job_id: int
+) -> AbstractContextManager[None]:
+    """The shared `step_guard` for an export step: a failure marks the export job failed and
+    discards its work folder."""
 
+    def fail(reason: str) -> None:
+        jobstore.fail_job(engine, job_id, reason)
+        steps.discard(job_id)
 
-def _fail(engine: Any, job_id: int, reason: str) -> None:
-    jobstore.fail_job(engine, job_id, reason)
-    steps.discard(job_id)
+    return step_guard(context, fail)
 
 
 @dg.op(retry_policy=RETRY)

@@ -189,7 +189,7 @@ def import_now(
     from pipelines.imports import jobstore, service
     from pipelines.instance import QUIET_LOGGERS, get_instance
     from resources.postgres import migrated_engine
-    from resources.storage import StorageResource
+    from resources.storage import storage_for
 
     if not path.is_file():
         raise InputRejected(f"File not found: {path}.")
@@ -203,7 +203,7 @@ def import_now(
         engine, org, module.slug, option_values, status="queued", file_name=file_name
     )
     key = f"_cli/{org}/{module.slug}/{job_id}/{file_name}"
-    StorageResource(kind="uploads").storage().put_file(path, key)
+    storage_for("uploads").put_file(path, key)
     run_config = import_run_config(org, module.slug, key, file_name, option_values)
     partition = partition_key_for(org, module.slug, file_name, service.file_digest(path))
     instance = get_instance()

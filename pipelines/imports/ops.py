@@ -2,51 +2,37 @@
 import job row honest on failure, and emit metadata for the UI."""
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import dagster as dg
 import pandas as pd
-from sqlalchemy.exc import DBAPIError
 
-from pipelines.errors import InputRejected, JobFailed, TransientError
+from pipelines.errors import InputRejected
 from pipelines.imports import jobstore, steps
 from pipelines.imports.config import IMPORT_JOB_TAG, ImportConfig, ImportTarget, RollbackConfig
 from pipelines.imports.steps import ImportRun, Shard, ShardResult, SharedWork
 from pipelines.markdown import markdown_table
+from pipelines.ops import RETRY, step_guard
 from resources.dagster_postgres import PostgresResource
-from resources.storage import StorageResource
+from resources.dagster_storage import StorageResource
 from schemas.modules import get_module
 from schemas.options import parse_options
 
 ATTENTION_TAG = "contactflow/attention"
-RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
 
 
-@contextmanager
-def job_guard(context: dg.OpExecutionContext, engine: Any, job_id: int) -> Iterator[None]:
-    """Bad input and bugs fail the run without retry; a transient error is retried while
-    retries are left; whatever ends the run marks the import job failed with the reason. The
-    step holds the job's liveness lock while it runs, so a killed process is noticed
+def job_guard(
+    context: dg.OpExecutionContext, engine: Any, job_id: int
+) -> AbstractContextManager[None]:
+    """The shared `step_guard` for an import step: a failure marks the import job failed, and
+    the step holds the job's liveness lock while it runs, so a killed process is noticed
     (`pipelines.maintenance.liveness`)."""
-    try:
-        with jobstore.step_alive(engine, job_id):
-            yield
-    except (InputRejected, JobFailed) as exc:
-        jobstore.fail_job(engine, job_id, str(exc))
-        raise dg.Failure(description=str(exc), allow_retries=False) from None
-    except (DBAPIError, TransientError, OSError) as exc:
-        if context.retry_number >= RETRY.max_retries:
-            jobstore.fail_job(engine, job_id, f"{type(exc).__name__}: {exc}")
-        raise
-    except Exception as exc:
-        reason = f"internal error: {type(exc).__name__}: {exc}"
-        jobstore.fail_job(engine, job_id, reason)
-        raise dg.Failure(description=reason, allow_retries=False) from exc
-    except BaseException:
-        reason = "interrupted: the run was stopped before it finished; nothing was written"
-        jobstore.fail_job(engine, job_id, reason)
-        raise dg.Failure(description=reason, allow_retries=False) from None
+    return step_guard(
+        context,
+        lambda reason: jobstore.fail_job(engine, job_id, reason),
+        hold=jobstore.step_alive(engine, job_id),
+    )
 
 
 @dg.op(retry_policy=RETRY)
@@ -243,16 +229,16 @@ def _preview(run: ImportRun) -> str:
     return markdown_table(pd.read_parquet(run.chunk_path("raw", 1)).head(10))
 
 
-@dg.op
+@dg.op(retry_policy=RETRY)
 def rollback_records(
     context: dg.OpExecutionContext, config: RollbackConfig, postgres: PostgresResource
 ) -> dict[str, Any]:
+    """Undo one import in one transaction (safe to retry). A failed rollback leaves the
+    import job as it was: its reason is the run's failure, not the job's."""
     from pipelines.imports.rollback import rollback_import
 
-    try:
+    with step_guard(context, fail=lambda reason: None):
         result = rollback_import(postgres.engine(), config.import_job_id)
-    except JobFailed as exc:
-        raise dg.Failure(description=str(exc), allow_retries=False) from None
     context.add_output_metadata(
         {
             "import_job_id": config.import_job_id,

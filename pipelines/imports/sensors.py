@@ -9,7 +9,7 @@ import time
 
 import dagster as dg
 
-from pipelines.errors import InputRejected
+from pipelines.errors import InputRejected, classify
 from pipelines.imports.config import OPTIONS_ERROR_TAG, SENSOR_DEFAULTS
 from pipelines.imports.jobs import (
     IMPORT_PARTITIONS,
@@ -19,9 +19,10 @@ from pipelines.imports.jobs import (
 )
 from pipelines.imports.uploads import Scan, ScanLimits, Upload, UploadCursor, scan
 from pipelines.outcomes import UPLOAD_KEY_TAG, FinishedRun, job_for, record_failure
+from resources.dagster_notify import NotifierResource
 from resources.dagster_postgres import PostgresResource
-from resources.notify import NotifierResource, build_payload
-from resources.storage import StorageResource
+from resources.dagster_storage import StorageResource
+from resources.notify import build_payload
 from schemas.options import parse_options
 
 RUN_KEY_TAG = "dagster/run_key"
@@ -171,11 +172,12 @@ def _conclude(
             location = uploads.storage().location(key) if key else None
             job = record_failure(engine, run, location)
     except Exception as exc:
-        context.log.warning(f"could not read or update the job of run {run.run_id}: {exc}")
+        reason = classify(exc).message
+        context.log.warning(f"could not read or update the job of run {run.run_id}: {reason}")
     try:
         deliveries = notifier.send(build_payload(run.kind, run.summary(), job))
     except Exception as exc:
-        context.log.warning(f"webhooks for run {run.run_id} not sent: {exc}")
+        context.log.warning(f"webhooks for run {run.run_id} not sent: {classify(exc).message}")
         return
     for delivery in deliveries:
         outcome = "delivered" if delivery.ok else f"given up ({delivery.error})"

@@ -9,6 +9,7 @@ from pipelines.maintenance.cleanup import (
     ROLLBACK_RETENTION_DAYS,
     run_cleanup,
 )
+from pipelines.ops import step_guard
 from resources.dagster_postgres import PostgresResource
 
 TIMED_OUT_MESSAGE = "contactflow cleanup: the job timed out (import_timeout_minutes)."
@@ -25,9 +26,10 @@ class CleanupConfig(dg.Config):
 def clean_up(
     context: dg.OpExecutionContext, config: CleanupConfig, postgres: PostgresResource
 ) -> dict[str, Any]:
-    report = run_cleanup(
-        postgres.engine(), config.import_timeout_minutes, config.rollback_retention_days
-    )
+    with step_guard(context, fail=lambda reason: None):
+        report = run_cleanup(
+            postgres.engine(), config.import_timeout_minutes, config.rollback_retention_days
+        )
     for run_id in report.timed_out_runs:
         run = context.instance.get_run_by_id(run_id)
         if run is not None and not run.is_finished:

@@ -24,7 +24,7 @@ from dagster._core.scheduler.instigation import InstigatorType
 
 from pipelines.imports.jobs import IMPORT_TARGET_TAG
 from resources.notify import SIGNATURE_HEADER, verify
-from resources.storage import StorageResource
+from resources.storage import storage_for
 from tests.integration.test_notify import Receiver, serve_receiver
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -153,7 +153,7 @@ def dagster_dev(
 
 def drop(uploads_url: str, files: dict[str, str], tmp_path: Path) -> None:
     """Write `files` into the uploads storage, sidecars first (as uploaders should)."""
-    storage = StorageResource(kind="uploads", url=uploads_url).storage()
+    storage = storage_for("uploads", uploads_url)
     for n, (key, text) in enumerate(sorted(files.items(), key=lambda kv: "import." not in kv[0])):
         path = tmp_path / f"source-{n}"
         path.write_text(text)

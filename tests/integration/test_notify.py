@@ -23,9 +23,10 @@ from pipelines.definitions import defs
 from pipelines.imports import jobstore
 from pipelines.imports.jobs import IMPORT_PARTITIONS, IMPORT_TARGET_TAG, import_run_config
 from pipelines.imports.sensors import run_canceled_sensor, run_failure_sensor, run_success_sensor
+from resources.dagster_notify import NotifierResource
 from resources.dagster_postgres import PostgresResource
-from resources.notify import SIGNATURE_HEADER, NotifierResource, build_payload, sign, verify
-from resources.storage import StorageResource
+from resources.dagster_storage import StorageResource
+from resources.notify import SIGNATURE_HEADER, build_payload, sign, verify
 
 SECRET = "s3cret"
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from resources.storage import LocalStorage, Storage, StorageResource, storage_for_url
+from resources.dagster_storage import StorageResource
+from resources.storage import LocalStorage, Storage, storage_for, storage_for_url
 
 
 def _exercise(storage: Storage, tmp_path: Path) -> None:
@@ -63,3 +64,5 @@ def test_storage_resource_reads_environment(
     assert StorageResource(kind="exports").resolved_url() == str(tmp_path / "exp")
     assert StorageResource(kind="uploads").resolved_url() == "data/uploads"
     assert StorageResource(kind="uploads", url="s3://b/p").resolved_url() == "s3://b/p"
+    exports = storage_for("exports")
+    assert isinstance(exports, LocalStorage) and exports.root == (tmp_path / "exp").resolve()

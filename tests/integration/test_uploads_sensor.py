@@ -16,7 +16,8 @@ from pipelines.definitions import defs
 from pipelines.imports import jobstore
 from pipelines.imports.jobs import IMPORT_PARTITIONS, IMPORT_TARGET_TAG
 from pipelines.imports.sensors import uploads_sensor
-from resources.storage import S3Storage, StorageResource
+from resources.dagster_storage import StorageResource
+from resources.storage import S3Storage
 
 CSV = "Email,First Name\nann@example.com,Ann\nbob@example.com,Bob\n"
 

@@ -4,13 +4,10 @@ to jobs, and which modules each path imports."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.unit.fresh_python import last_line
 
 # Heavy packages and the parts of the code location a path must not load.
 WATCHED = (
@@ -35,15 +32,7 @@ def _loaded_after(statement: str, watched: tuple[str, ...] = WATCHED) -> set[str
         f"import sys\n{statement}\n"
         f"import json; print(json.dumps([m for m in {list(watched)!r} if m in sys.modules]))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=REPO_ROOT,
-        timeout=120,
-        check=True,
-    )
-    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+    return set(json.loads(last_line(code)))
 
 
 def test_head_revision_constant_is_alembics_head() -> None:
