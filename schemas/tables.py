@@ -67,30 +67,32 @@ def record_table(module: ModuleDef) -> sa.Table:
     return table
 
 
-companies = record_table(MODULES["companies"])
-groups = record_table(MODULES["groups"])
-contacts = record_table(MODULES["contacts"])
+def link_table(module: ModuleDef, f: FieldDef) -> sa.Table:
+    """The link table of a multi reference (contacts.groups: `contact_groups`)."""
+    link = module.link(f)
+    return sa.Table(
+        link.table,
+        metadata,
+        sa.Column(
+            link.owner_column,
+            sa.BigInteger,
+            sa.ForeignKey(f"{module.table}.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column(
+            link.target_column,
+            sa.BigInteger,
+            sa.ForeignKey(f"{f.reference}.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("org", sa.Text, nullable=False),
+        sa.Index(f"ix_{link.table}_{link.target_column}", link.target_column),
+    )
 
-contact_groups = sa.Table(
-    "contact_groups",
-    metadata,
-    sa.Column(
-        "contact_id",
-        sa.BigInteger,
-        sa.ForeignKey("contacts.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "group_id", sa.BigInteger, sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column("org", sa.Text, nullable=False),
-    sa.Index("ix_contact_groups_group_id", "group_id"),
-)
 
-RECORD_TABLES: dict[str, sa.Table] = {
-    "contacts": contacts,
-    "companies": companies,
-    "groups": groups,
+RECORD_TABLES: dict[str, sa.Table] = {slug: record_table(m) for slug, m in MODULES.items()}
+LINK_TABLES: dict[str, sa.Table] = {
+    m.link(f).table: link_table(m, f) for m in MODULES.values() for f in m.multi_references()
 }
 
 COUNT_COLUMNS: tuple[str, ...] = (

@@ -16,24 +16,19 @@ from pipelines.errors import InputRejected
 from pipelines.exports.cells import FORMULA_START, NUMBER_PATTERN
 from resources.postgres import terminate_on_interrupt
 from schemas.export_options import ExportColumn, ExportOptions, parse_column, to_pg_format
-from schemas.modules import ADDRESS_PARTS, DataType, ModuleDef
+from schemas.modules import (
+    ADDRESS_PARTS,
+    GROUPS,
+    DataType,
+    FieldDef,
+    LinkDef,
+    ModuleDef,
+    target_module,
+)
 
 ISO_UTC = 'YYYY-MM-DD"T"HH24:MI:SS"Z"'
 Mode = Literal["text", "typed"]
 
-# Search looks at names, emails and the company (SPEC §6), per module.
-SEARCH_COLUMNS: dict[str, tuple[str, ...]] = {
-    "contacts": (
-        "t.first_name",
-        "t.last_name",
-        "t.display_name",
-        "t.email",
-        "array_to_string(t.additional_emails, ' ')",
-        "co.name",
-    ),
-    "companies": ("t.name", "t.domain"),
-    "groups": ("t.name",),
-}
 # Code points of the characters that make a cell a formula (cells.FORMULA_START): the signs,
 # with which a number may start, and the others, with which none does.
 _SIGNS = ", ".join(str(ord(c)) for c in FORMULA_START if c in "+-")
@@ -116,8 +111,7 @@ class _Builder:
     options: ExportOptions
     group_ids: list[int] | None
     params: dict[str, Any] = field(default_factory=dict)
-    need_company: bool = False
-    need_groups: bool = False
+    joined: set[str] = field(default_factory=set)  # reference fields whose join is needed
 
     def param(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -146,19 +140,35 @@ class _Builder:
         return ExportQuery(select, f"{count}{limit}) n", self.params, columns)
 
     def joins(self) -> str:
-        """The company by id; group names aggregated once per contact for the whole org
-        (one hash join instead of a sub-select per row)."""
+        """Each needed reference: a single one by id (the company); a multi one's names
+        aggregated once per record for the whole org (group names per contact: one hash join
+        instead of a sub-select per row)."""
         joins = ""
-        if self.need_company:
-            joins += " LEFT JOIN companies co ON co.id = t.company_id AND co.org = t.org"
-        if self.need_groups:
+        for f in self.module.references():
+            if f.slug not in self.joined:
+                continue
+            target, alias = target_module(f), _alias(f)
+            if not f.multi:
+                joins += (
+                    f" LEFT JOIN {target.table} {alias} ON {alias}.id = t.{f.column} "
+                    f"AND {alias}.org = t.org"
+                )
+                continue
+            link, name = self.module.link(f), target.name_field
             joins += (
-                " LEFT JOIN (SELECT cg.contact_id, string_agg(g.name, '; ' ORDER BY "
-                "lower(g.name), g.id) AS names FROM contact_groups cg JOIN groups g ON "
-                "g.id = cg.group_id WHERE g.org = %(org)s "
-                "GROUP BY cg.contact_id) gr ON gr.contact_id = t.id"
+                f" LEFT JOIN (SELECT cg.{link.owner_column}, string_agg(g.{name}, '; ' ORDER BY "
+                f"lower(g.{name}), g.id) AS names FROM {link.table} cg JOIN {target.table} g ON "
+                f"g.id = cg.{link.target_column} WHERE g.org = %(org)s "
+                f"GROUP BY cg.{link.owner_column}) {alias} ON {alias}.{link.owner_column} = t.id"
             )
         return joins
+
+    def reference_name(self, f: FieldDef) -> str:
+        """A reference's name(s) from its join (which this makes needed)."""
+        self.joined.add(f.slug)
+        if f.multi:
+            return f"{_alias(f)}.names"
+        return f"{_alias(f)}.{target_module(f).name_field}"
 
     def neutralised(self, alias: str) -> str:
         """`cells.neutralise` in SQL, cheapest test first. `ascii()` is the code of the first
@@ -206,12 +216,8 @@ class _Builder:
                 f"concat_ws(', ', {part['street']}, {part['street2']}, {part['city']}, "
                 f"{region}, {part['country']})"
             )
-        if f.reference == "companies":
-            self.need_company = True
-            return "co.name"
-        if f.reference == "groups":
-            self.need_groups = True
-            return "gr.names"
+        if f.reference:
+            return self.reference_name(f)
         if f.multi:
             return f"array_to_string(t.{f.column}, '; ')"
         return f"t.{f.column}"
@@ -257,9 +263,10 @@ class _Builder:
         filters = self.options.filters
         clauses: list[str] = []
         if self.group_ids is not None:
+            link = self.group_link()
             clauses.append(
-                "EXISTS (SELECT 1 FROM contact_groups cg WHERE cg.contact_id = t.id "
-                f"AND cg.group_id = ANY({self.param(self.group_ids)}))"
+                f"EXISTS (SELECT 1 FROM {link.table} cg WHERE cg.{link.owner_column} = t.id "
+                f"AND cg.{link.target_column} = ANY({self.param(self.group_ids)}))"
             )
         if filters.search:
             clauses += self.search_clauses(filters.search)
@@ -278,11 +285,28 @@ class _Builder:
                 clauses.append(f"t.{name}_at < {self.param(_instant(end + timedelta(days=1)))}")
         return clauses
 
+    def group_link(self) -> LinkDef:
+        """The link table the `group` filter reads (export options allow it on contacts)."""
+        f = next(f for f in self.module.multi_references() if f.reference == GROUPS.slug)
+        return self.module.link(f)
+
+    def search_columns(self) -> list[str]:
+        """The searched fields of the module (names, emails and the company, SPEC §6)."""
+        columns = []
+        for f in self.module.fields:
+            if not f.search:
+                continue
+            if f.reference:
+                columns.append(self.reference_name(f))
+            elif f.multi:
+                columns.append(f"array_to_string(t.{f.column}, ' ')")
+            else:
+                columns.append(f"t.{f.column}")
+        return columns
+
     def search_clauses(self, text: str) -> list[str]:
         """Each word of the search text must appear in one of the searched columns."""
-        columns = SEARCH_COLUMNS[self.module.slug]
-        if "co.name" in columns:
-            self.need_company = True
+        columns = self.search_columns()
         haystack = f"concat_ws(' ', {', '.join(columns)})"
         clauses = []
         for word in text.split():
@@ -305,21 +329,8 @@ class _Builder:
         assert f is not None
         if f.data_type is DataType.PHONE:
             return self.where_phone(column, value)
-        if f.reference == "companies":
-            if not value:
-                return "t.company_id IS NULL"
-            p = self.param(value.strip())
-            return (
-                "t.company_id IN (SELECT c.id FROM companies c WHERE c.org = t.org AND "
-                f"(lower(c.name) = lower({p}) OR c.domain = lower({p}) OR c.id::text = {p}))"
-            )
-        if f.reference == "groups":
-            link = "SELECT 1 FROM contact_groups cg JOIN groups g ON g.id = cg.group_id "
-            link += "AND g.org = t.org WHERE cg.contact_id = t.id"
-            if not value:
-                return f"NOT EXISTS ({link})"
-            p = self.param(value.strip())
-            return f"EXISTS ({link} AND (lower(g.name) = lower({p}) OR g.id::text = {p}))"
+        if f.reference:
+            return self.where_reference(f, value)
         value = _normalized(f.data_type, value)
         if f.multi:
             if not value:
@@ -332,6 +343,27 @@ class _Builder:
         if not value:
             return f"coalesce({raw}, '') = ''"
         return f"lower({raw}) = lower({self.param(value)})"
+
+    def where_reference(self, f: FieldDef, value: str) -> str:
+        """A reference names a record by a lookup field (a company's domain or name, a
+        group's name) or by its id; an empty value: no referenced record."""
+        target = target_module(f)
+        p = self.param(value.strip()) if value else None
+        if f.multi:
+            link = self.module.link(f)
+            found = (
+                f"SELECT 1 FROM {link.table} cg JOIN {target.table} g ON g.id = "
+                f"cg.{link.target_column} AND g.org = t.org WHERE cg.{link.owner_column} = t.id"
+            )
+            if p is None:
+                return f"NOT EXISTS ({found})"
+            return f"EXISTS ({found} AND ({_names(target, 'g', p)}))"
+        if p is None:
+            return f"t.{f.column} IS NULL"
+        return (
+            f"t.{f.column} IN (SELECT c.id FROM {target.table} c WHERE c.org = t.org AND "
+            f"({_names(target, 'c', p)}))"
+        )
 
     def where_stored(self, column: ExportColumn, value: str) -> str:
         raw = self.raw_sql(column)
@@ -386,3 +418,14 @@ def _instant(value: date | datetime) -> datetime:
     if not isinstance(value, datetime):
         return datetime.combine(value, time(), tzinfo=UTC)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _alias(f: FieldDef) -> str:
+    """The alias of reference field `f`'s join in the export query."""
+    return f"ref_{f.slug}"
+
+
+def _names(target: ModuleDef, alias: str, value: str) -> str:
+    """SQL: record `alias` of `target` is the one `value` names (a lookup field or its id)."""
+    keys = [f"{key} = lower({value})" for key in target.lookup_keys(alias)]
+    return " OR ".join([*keys, f"{alias}.id::text = {value}"])

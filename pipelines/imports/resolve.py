@@ -1,5 +1,6 @@
-"""Resolve staged rows against the database, set-based: references (company, groups), matches by
-key, and each row's action (create, update, unchanged, skip, delete, error) with its changes."""
+"""Resolve staged rows against the database, set-based: references (each reference field of the
+module definition), matches by key, and each row's action (create, update, unchanged, skip,
+delete, error) with its changes."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ import sqlalchemy as sa
 from pipelines.imports.stage import (
     NO_AUTOVACUUM,
     key_condition,
-    stage_companies,
     stage_matches,
+    stage_references,
     stage_rows,
     stage_table,
     stage_updates,
 )
-from schemas.modules import DataType, FieldDef, ModuleDef
+from schemas.modules import DataType, FieldDef, ModuleDef, target_module
 from schemas.options import ImportOptions
 
 MAX_WARNING_VALUES = 100
@@ -37,12 +38,27 @@ class ReferencePlan:
         ]
 
 
+def linked_ids(module: ModuleDef, f: FieldDef, owner_id: str) -> str:
+    """SQL for the ids a record (`owner_id`) has in multi reference `f`'s link table, as a
+    JSON array."""
+    link = module.link(f)
+    return (
+        f"(SELECT coalesce(jsonb_agg({link.target_column}), '[]'::jsonb) FROM {link.table} "
+        f"WHERE {link.owner_column} = {owner_id})"
+    )
+
+
+def image_key(f: FieldDef) -> str:
+    """The key of a multi reference's ids in a before-image (`_groups`)."""
+    return f"_{f.slug}"
+
+
 def typed_value(f: FieldDef, alias: str = "s") -> str:
     """SQL turning a staged text cell into the record column's type (E'\\x1f' is
     schemas.modules.MULTI_SEP; phones and addresses are staged as JSON)."""
     col = f'{alias}."{f.slug}"'
     if f.data_type is DataType.REFERENCE:
-        return f"{alias}._company_id"
+        return f"{alias}.{f.stage_column}"
     if f.data_type in (DataType.PHONE, DataType.ADDRESS):  # staged as JSON (chunks.copy_text)
         return f"{col}::jsonb"
     if f.data_type is DataType.DATETIME:
@@ -119,7 +135,6 @@ class Resolver:
         self.options = options
         self.table = stage_table(job_id)
         self.rows = stage_rows(job_id)  # the table plus each row's _company_id
-        self.companies = stage_companies(job_id)
         self.updates = stage_updates(job_id)
         self.matches = stage_matches(job_id)
         self.matched = False  # match filled the matches table
@@ -131,48 +146,62 @@ class Resolver:
     # -- references ----------------------------------------------------------------------
 
     def resolve_references(self) -> ReferencePlan:
+        """Each mapped reference field's values resolved to ids, and the ones matching none."""
         plan = ReferencePlan()
-        if self.module.slug != "contacts":
-            return plan
-        if "company" in self.fields:
-            # Idempotent: after missing companies are created, a second call resolves them.
-            self.run(
-                f"""INSERT INTO {self.companies} (key)
-                    SELECT DISTINCT lower(company) FROM {self.table} WHERE company IS NOT NULL
-                    ON CONFLICT DO NOTHING"""
-            )
-            self.run(
-                f"""UPDATE {self.companies} k SET id = coalesce(
-                      (SELECT c.id FROM companies c WHERE c.org = :org AND c.domain = k.key
-                       ORDER BY c.id LIMIT 1),
-                      (SELECT c.id FROM companies c WHERE c.org = :org AND lower(c.name) = k.key
-                       ORDER BY c.id LIMIT 1))
-                    WHERE k.id IS NULL"""
-            )
-            plan.missing["company"] = self._missing(
-                # A name spelt several ways is created as the file first spells it.
-                f"SELECT (array_agg(s.company ORDER BY s._row))[1] FROM {self.table} s "
-                f"JOIN {self.companies} k ON k.key = lower(s.company) "
-                "WHERE k.id IS NULL AND s._action IS NULL GROUP BY k.key ORDER BY 1"
-            )
-        if "groups" in self.fields:
-            self.run(
-                f"""UPDATE {self.table} s SET _group_ids = g.ids FROM (
-                    SELECT s2._row, array_agg(DISTINCT gr.id) AS ids FROM {self.table} s2
-                    CROSS JOIN LATERAL unnest(string_to_array(s2.groups, E'\\x1f')) AS n(name)
-                    JOIN groups gr ON gr.org = :org AND lower(gr.name) = lower(n.name)
-                    GROUP BY s2._row) g
-                WHERE s._row = g._row"""
-            )
-            plan.missing["groups"] = self._missing(
-                f"""SELECT (array_agg(n.name ORDER BY s._row, n.ord))[1] FROM {self.table} s
-                    CROSS JOIN LATERAL unnest(string_to_array(s.groups, E'\\x1f'))
-                      WITH ORDINALITY AS n(name, ord)
-                    WHERE s._action IS NULL AND NOT EXISTS (SELECT 1 FROM groups gr
-                      WHERE gr.org = :org AND lower(gr.name) = lower(n.name))
-                    GROUP BY lower(n.name) ORDER BY 1"""
-            )
+        for f in self.module.references(self.fields):
+            if f.multi:
+                plan.missing[f.slug] = self._resolve_multi(f)
+            else:
+                plan.missing[f.slug] = self._resolve_single(f)
         return plan
+
+    def _resolve_single(self, f: FieldDef) -> list[str]:
+        """Fill the lookup table of `f`'s module (one row per distinct name, looked up by the
+        module's `lookup` fields, first match wins); returns the names matching no record.
+        Idempotent: after missing records are created, a second call resolves them."""
+        target = target_module(f)
+        keys, column = stage_references(self.job_id, target.slug), f'"{f.slug}"'
+        self.run(
+            f"""INSERT INTO {keys} (key)
+                SELECT DISTINCT lower({column}) FROM {self.table} WHERE {column} IS NOT NULL
+                ON CONFLICT DO NOTHING"""
+        )
+        lookups = ", ".join(
+            f"(SELECT c.id FROM {target.table} c WHERE c.org = :org AND {key} = k.key "
+            "ORDER BY c.id LIMIT 1)"
+            for key in target.lookup_keys("c")
+        )
+        self.run(f"UPDATE {keys} k SET id = coalesce({lookups}) WHERE k.id IS NULL")
+        return self._missing(
+            # A name spelt several ways is created as the file first spells it.
+            f"SELECT (array_agg(s.{column} ORDER BY s._row))[1] FROM {self.table} s "
+            f"JOIN {keys} k ON k.key = lower(s.{column}) "
+            "WHERE k.id IS NULL AND s._action IS NULL GROUP BY k.key ORDER BY 1"
+        )
+
+    def _resolve_multi(self, f: FieldDef) -> list[str]:
+        """Each row's ids of the records its names match (`_group_ids`); returns the names
+        matching no record."""
+        target = target_module(f)
+        keys = target.lookup_keys("gr")
+        found = " OR ".join(f"{key} = lower(n.name)" for key in keys)
+        found = f"({found})" if len(keys) > 1 else found
+        self.run(
+            f"""UPDATE {self.table} s SET {f.stage_column} = g.ids FROM (
+                SELECT s2._row, array_agg(DISTINCT gr.id) AS ids FROM {self.table} s2
+                CROSS JOIN LATERAL unnest(string_to_array(s2."{f.slug}", E'\\x1f')) AS n(name)
+                JOIN {target.table} gr ON gr.org = :org AND {found}
+                GROUP BY s2._row) g
+            WHERE s._row = g._row"""
+        )
+        return self._missing(
+            f"""SELECT (array_agg(n.name ORDER BY s._row, n.ord))[1] FROM {self.table} s
+                CROSS JOIN LATERAL unnest(string_to_array(s."{f.slug}", E'\\x1f'))
+                  WITH ORDINALITY AS n(name, ord)
+                WHERE s._action IS NULL AND NOT EXISTS (SELECT 1 FROM {target.table} gr
+                  WHERE gr.org = :org AND {found})
+                GROUP BY lower(n.name) ORDER BY 1"""
+        )
 
     def _missing(self, sql: str) -> list[str]:
         return [row[0] for row in self.run(sql)]
@@ -263,7 +292,7 @@ class Resolver:
         return self.options.merge_mode
 
     def record_fields(self) -> list[FieldDef]:
-        """Mapped fields stored as record columns (groups live in the link table)."""
+        """Mapped fields stored as record columns (multi references live in link tables)."""
         return [
             self.module.field(f)
             for f in self.fields
@@ -299,16 +328,19 @@ class Resolver:
             for column, f in fields
         ]
 
-    def group_merge(self) -> str | None:
-        """SQL for a contact's group ids after the merge (s._group_ids vs current links)."""
-        if self.module.slug != "contacts" or "groups" not in self.fields:
-            return None
+    def link_changes(self) -> list[tuple[FieldDef, str]]:
+        """Each mapped multi reference with the SQL for whether a matched record's links
+        change (its ids after the merge, `s._group_ids`, vs its current links)."""
+        return [(f, self.link_change(f)) for f in self.module.multi_references(self.fields)]
+
+    def link_change(self, f: FieldDef) -> str:
+        link = self.module.link(f)
         old = (
-            "(SELECT array_agg(group_id ORDER BY group_id) FROM contact_groups "
-            "WHERE contact_id = t.id)"
+            f"(SELECT array_agg({link.target_column} ORDER BY {link.target_column}) "
+            f"FROM {link.table} WHERE {link.owner_column} = t.id)"
         )
-        new = "s._group_ids"
-        mode = self.merge_mode("groups")
+        new = f"s.{f.stage_column}"
+        mode = self.merge_mode(f.slug)
         if mode == "overwrite":
             merged = new
         elif mode == "fill_empty":
@@ -334,10 +366,9 @@ class Resolver:
             f'CASE WHEN m."{column}" IS DISTINCT FROM m."_old_{column}" THEN \'{slug}\' END'
             for column, _, slug in columns
         ]
-        groups = self.group_merge()
-        if groups:
-            checks.append("CASE WHEN m._groups_change THEN 'groups' END")
-            merged += f", {groups} AS _groups_change"
+        for f, change in self.link_changes():
+            checks.append(f"CASE WHEN m._{f.slug}_change THEN '{f.slug}' END")
+            merged += f", {change} AS _{f.slug}_change"
         changed = (
             f"array_remove(ARRAY[{', '.join(checks)}]::text[], NULL)"
             if checks
@@ -345,15 +376,15 @@ class Resolver:
         )
         kept = "".join(f', m."{column}"' for column, _, _ in columns)
         typed = "".join(f', {sql} AS "_new_{column}"' for column, sql in self.new_values())
-        if groups:
-            typed += ", s._group_ids"
+        links = self.module.multi_references(self.fields)
+        typed += "".join(f", s.{f.stage_column}" for f in links)
         # Each OFFSET 0 keeps its query a sub-plan. Flattened, the staged text would be cast
         # once per use in the merge (a phone merge uses it four times: 1 to 2 s more per
         # 400,000 rows), and each merged expression evaluated again in the comparison.
         self.run(
             f"""CREATE UNLOGGED TABLE {self.updates} {NO_AUTOVACUUM} AS
                 SELECT m._row, m._target{kept}, {changed} AS _changed,
-                       {self.before_image(columns, bool(groups))} AS _before
+                       {self.before_image(columns, links)} AS _before
                 FROM (SELECT s._row, s._target{merged}{old},
                              t.updated_at AS _old_updated_at,
                              t.import_job_id AS _old_import_job_id
@@ -368,11 +399,10 @@ class Resolver:
         self.run(f"ANALYZE {self.updates}")
         self.planned_updates = True
 
-    @staticmethod
-    def before_image(columns: list[tuple[str, str, str]], groups: bool) -> str:
+    def before_image(self, columns: list[tuple[str, str, str]], links: list[FieldDef]) -> str:
         """What an update changes, before it does (over the rows `m` of `plan_updates`): the
-        changed fields' old values, the system columns every update sets, and a contact's
-        group ids when its groups change."""
+        changed fields' old values, the system columns every update sets, and a multi
+        reference's ids (a contact's group ids) when they change."""
         parts = [
             "jsonb_build_object('id', m._target, 'updated_at', m._old_updated_at, "
             "'import_job_id', m._old_import_job_id)"
@@ -382,12 +412,11 @@ class Resolver:
             f"jsonb_build_object('{column}', m.\"_old_{column}\") ELSE '{{}}'::jsonb END"
             for column, _, _ in columns
         ]
-        if groups:
-            parts.append(
-                "CASE WHEN m._groups_change THEN jsonb_build_object('_groups', "
-                "(SELECT coalesce(jsonb_agg(group_id), '[]'::jsonb) FROM contact_groups "
-                "WHERE contact_id = m._target)) ELSE '{}'::jsonb END"
-            )
+        parts += [
+            f"CASE WHEN m._{f.slug}_change THEN jsonb_build_object('{image_key(f)}', "
+            f"{linked_ids(self.module, f, 'm._target')}) ELSE '{{}}'::jsonb END"
+            for f in links
+        ]
         return " || ".join(parts)
 
     def counts(self) -> dict[str, int]:

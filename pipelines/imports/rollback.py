@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from pipelines.errors import JobFailed
 from pipelines.imports import jobstore
-from pipelines.imports.write import WRITE_LOCK_SQL
+from pipelines.imports.write import WRITE_LOCK_SQL, image_key
+from schemas.modules import MODULES, target_module
 from schemas.tables import RECORD_TABLES
 
 
@@ -37,9 +38,8 @@ def rollback_import(engine: sa.Engine, job_id: int) -> dict[str, Any]:
         restored = _restore_deleted(conn, module, params, conflicts)
         restored += _restore_updated(conn, module, params, conflicts)
         deleted = _delete_created(conn, module, params, conflicts)
-        for reference in ("companies", "groups"):
-            if reference != module:
-                _delete_created(conn, reference, params, conflicts)
+        for reference in _referenced(module):
+            _delete_created(conn, reference, params, conflicts)
         conn.execute(
             sa.text(
                 "UPDATE import_jobs SET status = 'cancelled', reason = :reason, "
@@ -58,6 +58,11 @@ def rollback_import(engine: sa.Engine, job_id: int) -> dict[str, Any]:
         "restored_rows": restored,
         "conflicts": conflicts,
     }
+
+
+def _referenced(module: str) -> list[str]:
+    """The modules whose records an import of `module` may create as references."""
+    return sorted({str(f.reference) for f in MODULES[module].references()} - {module})
 
 
 def _did_write(job: dict[str, Any]) -> bool:
@@ -91,23 +96,25 @@ def _record_conflicts(
         conflicts.append({"record_id": int(record_id), "reason": reason})
 
 
-def _restore_groups(
+def _restore_links(
     conn: sa.Connection, module: str, action: str, params: dict[str, Any], extra: str = ""
 ) -> None:
-    if module != "contacts":
-        return
-    conn.execute(
-        sa.text(
-            f"""INSERT INTO contact_groups (contact_id, group_id, org)
-            SELECT e.record_id, g::bigint, e.org FROM import_events e,
-                   jsonb_array_elements_text(coalesce(e.before->'_groups', '[]')) g
-            WHERE e.import_job_id = :job AND e.module = :module AND e.action = '{action}'
-              AND e.before ? '_groups'
-              {extra} AND EXISTS (SELECT 1 FROM groups WHERE id = g::bigint)
-            ON CONFLICT DO NOTHING"""
-        ),
-        params,
-    )
+    """The links of each multi reference (a contact's groups) from the events' images."""
+    definition = MODULES[module]
+    for f in definition.multi_references():
+        link, key, target = definition.link(f), image_key(f), target_module(f).table
+        conn.execute(
+            sa.text(
+                f"""INSERT INTO {link.table} ({link.owner_column}, {link.target_column}, org)
+                SELECT e.record_id, g::bigint, e.org FROM import_events e,
+                       jsonb_array_elements_text(coalesce(e.before->'{key}', '[]')) g
+                WHERE e.import_job_id = :job AND e.module = :module AND e.action = '{action}'
+                  AND e.before ? '{key}'
+                  {extra} AND EXISTS (SELECT 1 FROM {target} WHERE id = g::bigint)
+                ON CONFLICT DO NOTHING"""
+            ),
+            params,
+        )
 
 
 def _restore_deleted(
@@ -131,7 +138,7 @@ def _restore_deleted(
         ),
         params,
     )
-    _restore_groups(conn, module, "deleted", params)
+    _restore_links(conn, module, "deleted", params)
     return int(result.rowcount or 0)
 
 
@@ -160,21 +167,23 @@ def _restore_updated(
         f"EXISTS (SELECT 1 FROM {table} t2 WHERE t2.id = e.record_id "
         "AND t2.import_job_id = :job)"
     )
-    if module == "contacts":
+    definition = MODULES[module]
+    for f in definition.multi_references():
+        link = definition.link(f)
         conn.execute(
-            sa.text(f"""DELETE FROM contact_groups cg USING import_events e
-                                 WHERE cg.contact_id = e.record_id AND {mine}
-                                   AND e.before ? '_groups'"""),
+            sa.text(f"""DELETE FROM {link.table} cg USING import_events e
+                                 WHERE cg.{link.owner_column} = e.record_id AND {mine}
+                                   AND e.before ? '{image_key(f)}'"""),
             params,
         )
-        _restore_groups(
-            conn,
-            module,
-            "updated",
-            params,
-            extra=f"AND EXISTS (SELECT 1 FROM {table} t2 WHERE t2.id = e.record_id "
-            "AND t2.import_job_id = :job)",
-        )
+    _restore_links(
+        conn,
+        module,
+        "updated",
+        params,
+        extra=f"AND EXISTS (SELECT 1 FROM {table} t2 WHERE t2.id = e.record_id "
+        "AND t2.import_job_id = :job)",
+    )
     result = conn.execute(
         sa.text(
             f"""UPDATE {table} t SET ({targets}) = ({sources})

@@ -12,7 +12,7 @@ import yaml
 from pipelines.errors import InputRejected, one_line
 from pipelines.imports.parse import ParseHints, SourceFile
 from pipelines.imports.suggest import suggest_mapping
-from schemas.modules import get_module
+from schemas.modules import get_module, referenced_modules
 from schemas.options import ImportOptions, parse_options
 
 IMPORT_RESULT_KEYS = (
@@ -124,7 +124,9 @@ def import_result(job: dict[str, Any], summary: dict[str, Any] | None) -> dict[s
     result["errors"] = summary.get("errors", [])
     result["mapping_used"] = summary.get("mapping_used", [])
     result["reference_warnings"] = job.get("reference_warnings") or []
-    result["created_references"] = job.get("created_references") or {"companies": 0, "groups": 0}
+    result["created_references"] = job.get("created_references") or dict.fromkeys(
+        referenced_modules(), 0
+    )
     if not job.get("validate_only"):
         result.pop("plan_file")
     return result

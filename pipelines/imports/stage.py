@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from schemas.modules import DataType, ModuleDef
+from schemas.modules import MODULES, DataType, ModuleDef
 
 STAGE_SCHEMA = "staging"
 # A staging table lives for one import, which ANALYZEs it when its statistics matter; an
@@ -23,14 +23,23 @@ def stage_table(job_id: int) -> str:
     return f"{STAGE_SCHEMA}.import_{int(job_id)}"
 
 
-def stage_companies(job_id: int) -> str:
-    """One row per distinct company name of the import (lower case) and the id it resolves to."""
-    return f"{STAGE_SCHEMA}.import_{int(job_id)}_companies"
+def stage_references(job_id: int, module: str) -> str:
+    """One row per distinct name (lower case) that the import's single references to `module`
+    give, and the id it resolves to (`import_N_companies`)."""
+    return f"{STAGE_SCHEMA}.import_{int(job_id)}_{module}"
+
+
+def looked_up_modules() -> list[str]:
+    """The modules some single reference points at: each has a lookup table per import."""
+    return sorted(
+        {f.reference for m in MODULES.values() for f in m.single_references() if f.reference}
+    )
 
 
 def stage_rows(job_id: int) -> str:
-    """The staged rows with `_company_id` looked up by name: statements that need a row's
-    company read this view, so resolving companies never rewrites the staging table."""
+    """The staged rows with each single reference's id looked up by name (`_company_id`):
+    statements that need a row's company read this view, so resolving references never
+    rewrites the staging table."""
     return f"{STAGE_SCHEMA}.import_{int(job_id)}_rows"
 
 
@@ -46,31 +55,45 @@ def stage_updates(job_id: int) -> str:
     return f"{STAGE_SCHEMA}.import_{int(job_id)}_updates"
 
 
-def create_stage(conn: sa.Connection, job_id: int, fields: list[str]) -> str:
-    """An UNLOGGED table with `_row`, one text column per mapped field, and planning columns;
-    the companies table and the rows view (see `stage_rows`)."""
-    table, companies = stage_table(job_id), stage_companies(job_id)
+def create_stage(conn: sa.Connection, job_id: int, module: ModuleDef, fields: list[str]) -> str:
+    """An UNLOGGED table with `_row`, one text column per mapped field, and planning columns
+    (each multi reference's ids); a lookup table per referenced module and the rows view (see
+    `stage_rows`)."""
+    table = stage_table(job_id)
     columns = ", ".join(f'"{f}" text' for f in fields)
+    link_ids = "".join(f"{f.stage_column} bigint[], " for f in module.multi_references())
     conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {STAGE_SCHEMA}"))
     drop_stage(conn, job_id)
     conn.execute(
         sa.text(
             f"CREATE UNLOGGED TABLE {table} (_row bigint PRIMARY KEY{', ' if fields else ''}"
             f"{columns}, _dup_of bigint, _action text, _target bigint, _error text, "
-            f"_group_ids bigint[], _changed text[]) {NO_AUTOVACUUM}"
+            f"{link_ids}_changed text[]) {NO_AUTOVACUUM}"
         )
     )
-    conn.execute(
-        sa.text(
-            f"CREATE UNLOGGED TABLE {companies} (key text PRIMARY KEY, id bigint) {NO_AUTOVACUUM}"
+    references = module.single_references()
+    for target in sorted({f.reference for f in references if f.reference}):
+        conn.execute(
+            sa.text(
+                f"CREATE UNLOGGED TABLE {stage_references(job_id, target)} "
+                f"(key text PRIMARY KEY, id bigint) {NO_AUTOVACUUM}"
+            )
         )
-    )
-    company = f"LEFT JOIN {companies} c ON c.key = lower(st.company)" if "company" in fields else ""
-    company_id = "c.id" if company else "NULL::bigint"
+    ids, joins = [], []
+    for i, f in enumerate(references):
+        if f.slug in fields:
+            alias = f"k{i}"
+            ids.append(f"{alias}.id AS {f.stage_column}")
+            joins.append(
+                f" LEFT JOIN {stage_references(job_id, str(f.reference))} {alias} "
+                f'ON {alias}.key = lower(st."{f.slug}")'
+            )
+        else:
+            ids.append(f"NULL::bigint AS {f.stage_column}")
     conn.execute(
         sa.text(
-            f"CREATE VIEW {stage_rows(job_id)} AS SELECT st.*, {company_id} AS _company_id "
-            f"FROM {table} st {company}"
+            f"CREATE VIEW {stage_rows(job_id)} AS SELECT st.*"
+            f"{''.join(f', {i}' for i in ids)} FROM {table} st{''.join(joins)}"
         )
     )
     return table
@@ -84,7 +107,8 @@ def planning_settings(conn: sa.Connection) -> None:
 def drop_stage(conn: sa.Connection, job_id: int) -> None:
     conn.execute(sa.text(f"DROP VIEW IF EXISTS {stage_rows(job_id)}"))
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_table(job_id)}"))
-    conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_companies(job_id)}"))
+    for module in looked_up_modules():
+        conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_references(job_id, module)}"))
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_updates(job_id)}"))
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_matches(job_id)}"))
 
@@ -113,13 +137,13 @@ def staged_count(conn: sa.Connection, job_id: int) -> int | None:
 
 
 def key_expr(module: ModuleDef, field: str, alias: str, stage: bool, by_id: bool = True) -> str:
-    """How one match-key field compares: case-insensitive text; a company by its resolved id
+    """How one match-key field compares: case-insensitive text; a reference by its resolved id
     (`by_id`) or, within the file, by its lower-cased name."""
     f = module.field(field)
     if f.data_type is DataType.REFERENCE:
         if stage and not by_id:
             return f'lower({alias}."{f.slug}")'
-        return f"{alias}.{'_company_id' if stage else f.column}"
+        return f"{alias}.{f.stage_column if stage else f.column}"
     column = f'"{f.slug}"' if stage else f.column
     if f.data_type is DataType.TEXT:
         return f"lower({alias}.{column})"

@@ -33,7 +33,7 @@ from pipelines.imports.write import Writer
 from resources.embedded_postgres import contactflow_home
 from resources.postgres import terminate_on_interrupt
 from resources.storage import LocalStorage, Storage
-from schemas.modules import ModuleDef, get_module
+from schemas.modules import ModuleDef, get_module, referenced_modules
 from schemas.options import ImportOptions
 
 MAX_REPORTED_ERRORS = 100
@@ -281,7 +281,7 @@ def begin_validation(run: ImportRun, engine: sa.Engine) -> None:
             bad = pd.read_parquet(run.chunk_path("bad", number))
             rejects.write(bad, _parse_errors_for(run, bad))
     with engine.begin() as conn:
-        stage.create_stage(conn, run.job_id, run.fields)
+        stage.create_stage(conn, run.job_id, run.module, run.fields)
         jobstore.update_job(conn, run.job_id, processed_rows=0)
 
 
@@ -406,7 +406,7 @@ def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str,
             created_refs = (
                 writer.create_references(references)
                 if opts.create_missing_references
-                else {"companies": 0, "groups": 0}
+                else dict.fromkeys(referenced_modules(), 0)
             )
             resolver.match(stage.usable_keys(run.module, opts.match_keys(run.module), run.fields))
             resolver.plan_actions()

@@ -9,19 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.imports.resolve import CREATE, ReferencePlan, Resolver, typed_value
+from pipelines.imports.resolve import (
+    CREATE,
+    ReferencePlan,
+    Resolver,
+    image_key,
+    linked_ids,
+    typed_value,
+)
+from schemas.modules import FieldDef, ModuleDef, referenced_modules, target_module
 
 WRITE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtext(:org || '/' || :module))"
 
 
-def before_image(module: str, alias: str = "t") -> str:
-    """The record as JSON for rollback; a contact also keeps its group ids."""
+def before_image(module: ModuleDef, alias: str = "t") -> str:
+    """The record as JSON for rollback, with the ids of each multi reference (a contact's
+    group ids)."""
     image = f"to_jsonb({alias})"
-    if module == "contacts":
-        image += (
-            f" || jsonb_build_object('_groups', (SELECT coalesce(jsonb_agg(group_id), "
-            f"'[]'::jsonb) FROM contact_groups WHERE contact_id = {alias}.id))"
-        )
+    for f in module.multi_references():
+        image += f" || jsonb_build_object('{image_key(f)}', {linked_ids(module, f, f'{alias}.id')})"
     return image
 
 
@@ -49,31 +55,41 @@ class Writer:
 
     def reference_modules(self) -> list[str]:
         """The modules this import's mapped reference fields point at."""
-        return sorted(
-            {f.reference for f in self.module.fields if f.reference and f.slug in self.r.fields}
-        )
+        return sorted({str(f.reference) for f in self.module.references(self.r.fields)})
 
     def create_references(self, plan: ReferencePlan) -> dict[str, int]:
-        created = {"companies": 0, "groups": 0}
-        for field, target in (("company", "companies"), ("groups", "groups")):
-            names = plan.missing.get(field) or []
-            if not names:
-                continue
+        """The missing records of each referenced module, created with its `name_field`;
+        then resolve again. Returns how many of each module it created."""
+        created = dict.fromkeys(referenced_modules(), 0)
+        for target, names in self.missing_by_module(plan).items():
             self.run(
-                f"""INSERT INTO {target} (org, name, import_job_id, created_by_import_id)
+                f"""INSERT INTO {target.table} (org, {target.name_field}, import_job_id,
+                      created_by_import_id)
                     SELECT :org, n, :job, :job FROM unnest(CAST(:names AS text[])) n""",
                 names=names,
             )
-            created[target] = len(names)
-        if created["companies"] or created["groups"]:
+            created[target.slug] += len(names)
+        if any(created.values()):
             self.r.resolve_references()
         return created
+
+    def missing_by_module(self, plan: ReferencePlan) -> dict[ModuleDef, list[str]]:
+        """The missing names per referenced module; a name that an earlier field of the same
+        module already lists (case-insensitively) is created once."""
+        by_module: dict[ModuleDef, list[str]] = {}
+        for f in self.module.references():
+            names = plan.missing.get(f.slug) or []
+            if not names:
+                continue
+            listed = by_module.setdefault(target_module(f), [])
+            earlier = {n.lower() for n in listed}
+            listed += [n for n in names if n.lower() not in earlier]
+        return by_module
 
     def apply_updates(self) -> None:
         if not self.r.planned_updates:
             return
         columns = self.r.merged_columns()
-        group_sql = self.r.group_merge()
         # The merged values and before-images were computed when planning
         # (Resolver.plan_updates).
         self.run(
@@ -88,28 +104,32 @@ class Writer:
                 FROM {self.r.updates} u
                 WHERE u._target = t.id AND cardinality(u._changed) > 0"""
         )
-        if group_sql:
-            self._replace_groups(self.r.merge_mode("groups"))
+        for f in self.module.multi_references(self.r.fields):
+            self._replace_links(f, self.r.merge_mode(f.slug))
 
-    def _replace_groups(self, mode: str) -> None:
-        """Membership of updated contacts after the merge mode is applied."""
+    def _replace_links(self, f: FieldDef, mode: str) -> None:
+        """Links of updated records (a contact's groups) after the merge mode is applied."""
+        link = self.module.link(f)
         if mode == "overwrite":
-            self.run(f"""DELETE FROM contact_groups cg USING {self.table} s
-                         WHERE cg.contact_id = s._target AND s._action = 'update'
-                           AND 'groups' = ANY(s._changed)""")
+            self.run(f"""DELETE FROM {link.table} cg USING {self.table} s
+                         WHERE cg.{link.owner_column} = s._target AND s._action = 'update'
+                           AND '{f.slug}' = ANY(s._changed)""")
         condition = (
-            ("AND NOT EXISTS (SELECT 1 FROM contact_groups e WHERE e.contact_id = s._target)")
+            (
+                f"AND NOT EXISTS (SELECT 1 FROM {link.table} e "
+                f"WHERE e.{link.owner_column} = s._target)"
+            )
             if mode == "fill_empty"
             else ""
         )
-        self.run(f"""INSERT INTO contact_groups (contact_id, group_id, org)
-                     SELECT s._target, g, :org FROM {self.table} s, unnest(s._group_ids) g
-                     WHERE s._action = 'update' AND 'groups' = ANY(s._changed) {condition}
+        self.run(f"""INSERT INTO {link.table} ({link.owner_column}, {link.target_column}, org)
+                     SELECT s._target, g, :org FROM {self.table} s, unnest(s.{f.stage_column}) g
+                     WHERE s._action = 'update' AND '{f.slug}' = ANY(s._changed) {condition}
                      ON CONFLICT DO NOTHING""")
 
     def apply_creates(self) -> None:
         """One statement: number the new records in source-row order and insert them with the
-        import and source row that created them and (for contacts) their group links."""
+        import and source row that created them and their links (a contact's groups)."""
         fields = self.r.record_fields()
         table = self.module.table
         # The sequence by name once: `nextval(pg_get_serial_sequence(...))` looked it up per row.
@@ -145,14 +165,24 @@ class Writer:
             f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} "
             f"FROM {self.r.rows} s WHERE {CREATE} ORDER BY s._row"
         )
-        if self.module.slug == "contacts" and "groups" in self.r.fields:
-            insert = (
-                f"WITH created AS ({insert} RETURNING id, created_by_row) "
-                "INSERT INTO contact_groups (contact_id, group_id, org) "
+        self.run(self.with_links(insert))
+
+    def with_links(self, insert: str) -> str:
+        """The records' INSERT, followed in the same statement by the links of each mapped
+        multi reference (a contact's groups) of the records it created."""
+        links = []
+        for f in self.module.multi_references(self.r.fields):
+            link = self.module.link(f)
+            links.append(
+                f"INSERT INTO {link.table} ({link.owner_column}, {link.target_column}, org) "
                 f"SELECT c.id, g, :org FROM created c JOIN {self.table} s "
-                "ON s._row = c.created_by_row, unnest(s._group_ids) g ON CONFLICT DO NOTHING"
+                f"ON s._row = c.created_by_row, unnest(s.{f.stage_column}) g ON CONFLICT DO NOTHING"
             )
-        self.run(insert)
+        if not links:
+            return insert
+        ctes = [f"created AS ({insert} RETURNING id, created_by_row)"]
+        ctes += [f"link{i} AS ({sql})" for i, sql in enumerate(links[:-1])]
+        return f"WITH {', '.join(ctes)} {links[-1]}"
 
     def apply_deletes(self, overwrite: bool) -> int:
         """`delete`: the matched records; `overwrite`: every other record of the org."""
@@ -169,7 +199,7 @@ class Writer:
             )
         self.run(
             f"""INSERT INTO import_events (import_job_id, org, module, record_id, action, before)
-                SELECT :job, :org, :module, t.id, 'deleted', {before_image(self.module.slug)}
+                SELECT :job, :org, :module, t.id, 'deleted', {before_image(self.module)}
                 FROM {table} t WHERE {where}"""
         )
         result = self.run(f"DELETE FROM {table} t WHERE {where}")

@@ -6,7 +6,7 @@ import pytest
 
 from pipelines.errors import InputRejected
 from schemas.modules import MODULES, SYSTEM_COLUMNS, get_module
-from schemas.tables import RECORD_TABLES, contact_groups
+from schemas.tables import LINK_TABLES, RECORD_TABLES
 from schemas.validation import SCHEMAS
 
 
@@ -32,7 +32,7 @@ def test_modules_match_keys_and_identity_are_fields(slug: str) -> None:
 def test_modules_multi_references_live_in_link_table() -> None:
     groups = MODULES["contacts"].field("groups")
     assert not groups.stored_in_table
-    assert {c.name for c in contact_groups.c} == {"contact_id", "group_id", "org"}
+    assert {c.name for c in LINK_TABLES["contact_groups"].c} == {"contact_id", "group_id", "org"}
     assert MODULES["contacts"].field("company").column == "company_id"
 
 
