@@ -27,6 +27,7 @@ from schemas.options import parse_options
 RUN_KEY_TAG = "dagster/run_key"
 OPTIONS_FROM_TAG = "contactflow/options_from"
 MAX_LOGGED_LINES = 100
+CRASH_NOTE = "Run execution process for"  # the code server's engine event when a run dies
 
 
 def _seconds(variable: str, default: int = 15) -> int:
@@ -125,7 +126,9 @@ def uploads_sensor(
 
 
 def _step_failure(context: dg.RunFailureSensorContext) -> str:
-    """The first failed step's message as a person should read it, else the run's."""
+    """The first failed step's message as a person should read it, else how the run's
+    process died (the code server's note: "... was terminated by signal 9 (SIGKILL)."), else
+    the run's failure message."""
     for event in context.get_step_failure_events():
         data = event.step_failure_data
         if data.user_failure_data and data.user_failure_data.description:
@@ -134,6 +137,10 @@ def _step_failure(context: dg.RunFailureSensorContext) -> str:
             while error.cause:
                 error = error.cause
             return error.message.strip().splitlines()[-1]
+    run_id = context.dagster_run.run_id
+    for entry in context.instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+        if CRASH_NOTE in entry.message:  # "[DagsterApiServer] Run execution process for ..."
+            return entry.message[entry.message.index(CRASH_NOTE) :]
     return context.failure_event.message or ""
 
 
