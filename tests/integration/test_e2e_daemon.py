@@ -30,7 +30,7 @@ from pipelines.instance import STORAGE_URL_VARIABLE
 from resources.notify import SIGNATURE_HEADER, verify
 from resources.postgres import dagster_storage_url
 from resources.storage import StorageResource
-from tests.integration.processes import import_argv
+from tests.integration.processes import import_argv, spawn_import
 from tests.integration.test_notify import Receiver, serve_receiver
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -319,12 +319,13 @@ def launch(path: Path, env: dict[str, str]) -> dict[str, Any]:
     return dict(json.loads(done.stdout))
 
 
-def worker_pid_once_validating(instance: dg.DagsterInstance, run_id: str) -> int | None:
-    """The run worker's pid (from its "Started process for run" event), once the run is
-    in its validation step."""
+def validating(instance: dg.DagsterInstance, run_id: str) -> bool:
     steps = instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)
-    if not any((e.step_key or "").startswith("validate_rows") for e in steps):
-        return None
+    return any((e.step_key or "").startswith("validate_rows") for e in steps)
+
+
+def worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
+    """The run worker's pid, from its "Started process for run" event."""
     for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
         event = entry.dagster_event
         data = event.engine_event_data if event else None
@@ -333,46 +334,70 @@ def worker_pid_once_validating(instance: dg.DagsterInstance, run_id: str) -> int
     return None
 
 
+def started_run_validating(instance: dg.DagsterInstance) -> str | None:
+    started = dg.RunsFilter(job_name="import_file", statuses=[dg.DagsterRunStatus.STARTED])
+    runs = [r.run_id for r in instance.get_runs(started) if validating(instance, r.run_id)]
+    return runs[0] if runs else None
+
+
 def run_status(instance: dg.DagsterInstance, run_id: str) -> dg.DagsterRunStatus:
     run = instance.get_run_by_id(run_id)
     assert run is not None
     return run.status
 
 
-def test_e2e_daemon_fails_a_killed_run_worker_and_runs_the_next_launch(
+def wait_until_failed(instance: dg.DagsterInstance, run_id: str, what: str, log: Path) -> None:
+    killed_at = time.monotonic()
+    wait_for(
+        f"the run of the killed {what} to be failed",
+        lambda: run_status(instance, run_id) == dg.DagsterRunStatus.FAILURE,
+        60,
+        log,
+    )
+    print(f"killed {what}: run failed {time.monotonic() - killed_at:.1f}s after SIGKILL")
+
+
+def test_e2e_daemon_fails_killed_imports_and_runs_the_next_launch(
     db_url: str, engine: sa.Engine, tmp_path: Path
 ) -> None:
-    """SIGKILL of the process running a `--launch`ed import (issue 14 item 2): the run is
-    FAILED within a minute, the next launch into the same org and module completes, and the
-    cleanup job succeeds twice, the first time removing the killed import's staging."""
+    """SIGKILL of the process running a `--launch`ed import, then of a CLI import's process
+    group (issue 14 item 2): each run is FAILED within a minute (the code server notices its
+    worker died; `dead_import_runs_sensor` catches the CLI), the next launch into the same org
+    and module completes, and the cleanup job succeeds twice, the first time removing the
+    killed imports' staging."""
     from bench.generate import generate
     from pipelines.definitions import defs
 
+    big = generate(60_000, tmp_path / "big.csv", seed=5)
     uploads_url = str(tmp_path / "uploads")
     with dagster_dev(db_url, tmp_path, uploads_url, "", ui=False) as (server, instance):
-        killed = launch(generate(60_000, tmp_path / "big.csv", seed=5), server.env)
+        launched = launch(big, server.env)["run_id"]
         pid = wait_for(
             "the run worker validating",
-            lambda: worker_pid_once_validating(instance, killed["run_id"]),
+            lambda: validating(instance, launched) and worker_pid(instance, launched),
             DEADLINE_SECONDS,
             server.log,
         )
         os.kill(pid, signal.SIGKILL)
-        killed_at = time.monotonic()
-        wait_for(
-            "the killed run to be failed",
-            lambda: run_status(instance, killed["run_id"]) == dg.DagsterRunStatus.FAILURE,
-            60,
+        wait_until_failed(instance, launched, "run worker", server.log)
+
+        cli = spawn_import(big, env=server.env, session=True)
+        by_cli = wait_for(
+            "the CLI import validating",
+            lambda: started_run_validating(instance),
+            DEADLINE_SECONDS,
             server.log,
         )
-        print(f"\nkilled run worker failed {time.monotonic() - killed_at:.1f}s after SIGKILL")
+        os.killpg(cli.pid, signal.SIGKILL)
+        cli.communicate(timeout=30)
+        wait_until_failed(instance, by_cli, "CLI and its process group", server.log)
 
         small = tmp_path / "next.csv"
         small.write_text("Email\nnext@example.com\n")
-        after = launch(small, server.env)
+        after = launch(small, server.env)["run_id"]
         wait_for(
             "the next launch to succeed",
-            lambda: run_status(instance, after["run_id"]) == dg.DagsterRunStatus.SUCCESS,
+            lambda: run_status(instance, after) == dg.DagsterRunStatus.SUCCESS,
             DEADLINE_SECONDS,
             server.log,
         )
@@ -382,16 +407,18 @@ def test_e2e_daemon_fails_a_killed_run_worker_and_runs_the_next_launch(
             first = cleanup.execute_in_process(instance=instance)
             second = cleanup.execute_in_process(instance=instance)
     assert first.success and second.success
-    job_id = killed["import_job_id"]
-    assert first.output_for_node("clean_up")["dropped_staging_tables"] == [
-        f"staging.import_{job_id}"
-    ]
-    assert all(v in ([], 0) for v in second.output_for_node("clean_up").values())
     with engine.connect() as conn:
-        jobs = dict(conn.execute(sa.text("SELECT id, status FROM import_jobs")).all())
-        reason = conn.execute(
-            sa.text("SELECT reason FROM import_jobs WHERE id = :id"), {"id": job_id}
-        ).scalar_one()
-    assert jobs == {job_id: "failed", after["import_job_id"]: "completed"}
-    assert "terminated by signal 9 (SIGKILL)" in reason
+        query = sa.text("SELECT run_id, id, status, reason FROM import_jobs")
+        jobs = {row.run_id: row for row in conn.execute(query)}
+    assert {run: job.status for run, job in jobs.items()} == {
+        launched: "failed",
+        by_cli: "failed",
+        after: "completed",
+    }
+    assert "terminated by signal 9 (SIGKILL)" in jobs[launched].reason
+    assert "died" in jobs[by_cli].reason
+    assert first.output_for_node("clean_up")["dropped_staging_tables"] == sorted(
+        f"staging.import_{jobs[run].id}" for run in (launched, by_cli)
+    )
+    assert all(v in ([], 0) for v in second.output_for_node("clean_up").values())
     assert emails(engine, "acme") == {"next@example.com"}
