@@ -27,6 +27,7 @@ from schemas.options import parse_options
 RUN_KEY_TAG = "dagster/run_key"
 OPTIONS_FROM_TAG = "contactflow/options_from"
 MAX_LOGGED_LINES = 100
+MAX_SETTLE_WAIT = 5.0  # the sensor waits this long at most for a file to become quiet
 CRASH_NOTE = "Run execution process for"  # the code server's engine event when a run dies
 
 
@@ -103,13 +104,13 @@ def uploads_sensor(
                 found[run.tags[RUN_KEY_TAG]] = run.run_id
         return found
 
-    found = scan(
-        storage,
-        UploadCursor.from_json(context.cursor),
-        time.time(),
-        previous_runs,
-        ScanLimits.from_env(storage),
-    )
+    cursor, limits = UploadCursor.from_json(context.cursor), ScanLimits.from_env(storage)
+    found = scan(storage, cursor, time.time(), previous_runs, limits)
+    if found.deferred and not found.uploads and limits.settle_seconds <= MAX_SETTLE_WAIT:
+        # Files that arrived just before this tick: wait for them here rather than for the
+        # daemon's next sensor pass, about 5 s away (the scan is a function of the cursor).
+        time.sleep(limits.settle_seconds)
+        found = scan(storage, cursor, time.time(), previous_runs, limits)
     _log_scan(context.log, found, uploads.resolved_url())
     requests = [run_request_for(upload) for upload in found.uploads]
     if not requests:
