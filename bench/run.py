@@ -266,6 +266,16 @@ def create_template(url: str) -> str:
     return with_database(url, TEMPLATE_DB)
 
 
+def create_dagster_storage(url: str) -> None:
+    """Dagster's tables in the template's `dagster` schema, as on any install that ran an
+    import before: a fresh copy would otherwise spend its first import creating them."""
+    from dagster_postgres import DagsterPostgresStorage
+
+    from resources.postgres import dagster_storage_url
+
+    DagsterPostgresStorage(dagster_storage_url(url))
+
+
 def drop_bench_databases(url: str) -> None:
     with psycopg.connect(libpq(url), autocommit=True) as conn:
         for name in (BENCH_DB, TEMPLATE_DB):
@@ -514,6 +524,9 @@ class StepTimes:
             if self._instance is None:
                 import dagster as dg
 
+                from resources.postgres import dagster_storage_url
+
+                os.environ["DAGSTER_PG_URL"] = dagster_storage_url(db.url)
                 self._instance = dg.DagsterInstance.from_config(str(SCRATCH / "dagster"))
             stats = self._instance.get_run_step_stats(rows[0][0])
         except Exception as exc:  # the step table is a bonus, never a reason to fail
@@ -895,6 +908,7 @@ def main(argv: list[str] | None = None) -> int:
         upgrade_env = scratch_env(template_url)
         checked(contactflow(["db", "upgrade"], upgrade_env), "contactflow db upgrade")
         Db.create_raw_table(template_url)
+        create_dagster_storage(template_url)
         db = Db(base_url)
         db.reset()
         env = scratch_env(db.url)

@@ -1,12 +1,13 @@
 """The Dagster instance the CLI and `./dev ui` share: DAGSTER_HOME, default
-``<CONTACTFLOW_HOME>/dagster``, holding a link to the repository's dagster.yaml; and the
+``<CONTACTFLOW_HOME>/dagster``, holding a link to the repository's dagster.yaml, with its
+storage in the `dagster` schema of the records database (DAGSTER_PG_URL); and the
 resources the code location binds to every job (`pipelines.definitions` uses the same ones, so
 the CLI can run one job without importing the whole code location)."""
 
 from __future__ import annotations
 
-import fcntl
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ from resources.dagster_notify import NotifierResource
 from resources.dagster_postgres import PostgresResource
 from resources.dagster_storage import StorageResource
 from resources.embedded_postgres import contactflow_home
+from resources.postgres import dagster_storage_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+STORAGE_URL_VARIABLE = "DAGSTER_PG_URL"
 
 RESOURCES: dict[str, Any] = {
     "postgres": PostgresResource(),
@@ -30,37 +33,24 @@ RESOURCES: dict[str, Any] = {
 # and shown in the UI either way).
 QUIET_LOGGERS = {"console": {"config": {"log_level": "CRITICAL"}}}
 
-# The SQLite files of the default storage (run, event-log index, schedule storage), relative to
-# DAGSTER_HOME: once they all exist, another process has created every schema already.
-SQLITE_STORAGE_FILES = ("history/runs.db", "history/runs/index.db", "schedules/schedules.db")
-
 
 def ensure_dagster_home() -> Path:
-    """Set DAGSTER_HOME when unset and make sure it holds the project's dagster.yaml."""
+    """Set DAGSTER_HOME when unset and make sure it holds the project's dagster.yaml; point
+    DAGSTER_PG_URL (which that file reads) at the `dagster` schema of the records database."""
     home = Path(os.environ.get("DAGSTER_HOME") or contactflow_home() / "dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists() and not config.is_symlink():
         config.symlink_to(REPO_ROOT / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(home)
+    os.environ[STORAGE_URL_VARIABLE] = dagster_storage_url()
     return home
 
 
 def get_instance() -> dg.DagsterInstance:
-    """The instance, its storages created under a file lock: two CLI processes starting at
-    once on a fresh DAGSTER_HOME would otherwise race creating the SQLite schemas. Storages
-    that Dagster opens lazily are touched inside the lock, unless their files show that they
-    exist already (other storage configurations are always touched)."""
-    home = ensure_dagster_home()
-    with open(home / ".contactflow.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        created = all((home / name).exists() for name in SQLITE_STORAGE_FILES)
-        instance = dg.DagsterInstance.get()
-        if not created:
-            instance.get_runs(limit=1)
-            instance.get_dynamic_partitions("import_files")
-            instance.all_instigator_state()
-    return instance
+    """The instance on DAGSTER_HOME (dagster-postgres creates its tables on first use)."""
+    ensure_dagster_home()
+    return dg.DagsterInstance.get()
 
 
 def failure_reason(result: dg.ExecuteInProcessResult) -> str:
@@ -73,3 +63,10 @@ def failure_reason(result: dg.ExecuteInProcessResult) -> str:
             if data.error:
                 return data.error.message.strip().splitlines()[-1]
     return f"run {result.run_id} failed; see the Dagster UI"
+
+
+if __name__ == "__main__":
+    # `./dev ui`: the environment `dagster dev` needs, as shell exports.
+    ensure_dagster_home()
+    for name in ("DAGSTER_HOME", STORAGE_URL_VARIABLE):
+        print(f"export {name}={shlex.quote(os.environ[name])}")

@@ -11,9 +11,12 @@ from contextlib import contextmanager
 from functools import cache
 
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from pipelines.errors import SetupError
 from resources.embedded_postgres import EmbeddedPostgres
+
+DAGSTER_SCHEMA = "dagster"
 
 
 def normalize_url(url: str) -> str:
@@ -57,6 +60,21 @@ def migrated_engine(url: str | None = None) -> sa.Engine:
     url = normalize_url(url) if url else database_url()
     _migrated(url)
     return engine_for(url)
+
+
+def dagster_storage_url(url: str | None = None) -> str:
+    """Where Dagster keeps its runs, event logs and schedules: the `dagster` schema of the
+    records database (created here when missing), as a URL for dagster-postgres (psycopg2,
+    with the schema as the connection's search_path so its tables never mix with ours)."""
+    url = normalize_url(url) if url else database_url()
+    engine = sa.create_engine(url, poolclass=sa.NullPool)  # once per process: no pool kept
+    with engine.begin() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('contactflow.dagster'))"))
+        conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {DAGSTER_SCHEMA}"))
+    parsed = make_url(url)
+    query = {**parsed.query, "options": f"-csearch_path={DAGSTER_SCHEMA}"}
+    dagster_url = parsed.set(drivername="postgresql+psycopg2", query=query)
+    return dagster_url.render_as_string(hide_password=False)
 
 
 @contextmanager

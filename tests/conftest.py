@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from migrations import upgrade
 from resources.embedded_postgres import EmbeddedPostgres
-from resources.postgres import normalize_url
+from resources.postgres import dagster_storage_url, normalize_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_HOME = REPO_ROOT / ".contactflow" / "test"
@@ -39,12 +39,17 @@ def server_url() -> str:
 
 @pytest.fixture(scope="session")
 def template_url(server_url: str) -> str:
-    """A database migrated to head once per session; test databases are copies of it."""
+    """A database migrated to head once per session, with Dagster's storage schema; test
+    databases are copies of it."""
     with psycopg.connect(_admin(server_url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{TEMPLATE_DB}"')
     url = make_url(server_url).set(database=TEMPLATE_DB).render_as_string(hide_password=False)
     upgrade(url)
+    from dagster_postgres import DagsterPostgresStorage
+
+    # Dagster's tables too (2 s to create), so a test's instance finds them in its copy.
+    DagsterPostgresStorage(dagster_storage_url(url))
     return url
 
 
@@ -75,6 +80,7 @@ def env_db(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("UPLOADS_URL", str(tmp_path / "uploads"))
     monkeypatch.setenv("EXPORTS_URL", str(tmp_path / "exports"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    monkeypatch.setenv("DAGSTER_PG_URL", dagster_storage_url(db_url))
     return db_url
 
 

@@ -28,6 +28,8 @@ from schemas.options import parse_options
 RUN_KEY_TAG = "dagster/run_key"
 OPTIONS_FROM_TAG = "contactflow/options_from"
 MAX_LOGGED_LINES = 100
+MAX_SETTLE_WAIT = 5.0  # the sensor waits this long at most for a file to become quiet
+CRASH_NOTE = "Run execution process for"  # the code server's engine event when a run dies
 
 
 def _seconds(variable: str, default: int = 15) -> int:
@@ -82,7 +84,8 @@ def _log_scan(log: logging.Logger, found: Scan, where: str) -> None:
 
 @dg.sensor(
     job=import_file,
-    minimum_interval_seconds=_seconds("UPLOADS_SENSOR_INTERVAL_SECONDS"),
+    # The daemon evaluates sensors every 5 s at most; 3 s lets every pass tick.
+    minimum_interval_seconds=_seconds("UPLOADS_SENSOR_INTERVAL_SECONDS", 3),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Imports each file dropped at <UPLOADS_URL>/<org>/<module>/<file> exactly once, with "
@@ -102,13 +105,13 @@ def uploads_sensor(
                 found[run.tags[RUN_KEY_TAG]] = run.run_id
         return found
 
-    found = scan(
-        storage,
-        UploadCursor.from_json(context.cursor),
-        time.time(),
-        previous_runs,
-        ScanLimits.from_env(storage),
-    )
+    cursor, limits = UploadCursor.from_json(context.cursor), ScanLimits.from_env(storage)
+    found = scan(storage, cursor, time.time(), previous_runs, limits)
+    if found.deferred and not found.uploads and limits.settle_seconds <= MAX_SETTLE_WAIT:
+        # Files that arrived just before this tick: wait for them here rather than for the
+        # daemon's next sensor pass, about 5 s away (the scan is a function of the cursor).
+        time.sleep(limits.settle_seconds)
+        found = scan(storage, cursor, time.time(), previous_runs, limits)
     _log_scan(context.log, found, uploads.resolved_url())
     requests = [run_request_for(upload) for upload in found.uploads]
     if not requests:
@@ -126,7 +129,9 @@ def uploads_sensor(
 
 
 def _step_failure(context: dg.RunFailureSensorContext) -> str:
-    """The first failed step's message as a person should read it, else the run's."""
+    """The first failed step's message as a person should read it, else how the run's
+    process died (the code server's note: "... was terminated by signal 9 (SIGKILL)."), else
+    the run's failure message."""
     for event in context.get_step_failure_events():
         data = event.step_failure_data
         if data.user_failure_data and data.user_failure_data.description:
@@ -135,6 +140,10 @@ def _step_failure(context: dg.RunFailureSensorContext) -> str:
             while error.cause:
                 error = error.cause
             return error.message.strip().splitlines()[-1]
+    run_id = context.dagster_run.run_id
+    for entry in context.instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+        if CRASH_NOTE in entry.message:  # "[DagsterApiServer] Run execution process for ..."
+            return entry.message[entry.message.index(CRASH_NOTE) :]
     return context.failure_event.message or ""
 
 

@@ -39,8 +39,8 @@ class ScanLimits:
     @classmethod
     def from_env(cls, storage: Storage) -> ScanLimits:
         """UPLOADS_SENSOR_MAX_RUNS, UPLOADS_OVERLAP_SECONDS, and UPLOADS_SETTLE_SECONDS (local
-        folders only, default 3: a file still being written waits until it is quiet)."""
-        settle = float(os.environ.get("UPLOADS_SETTLE_SECONDS", "3"))
+        folders only, default 1: a file still being written waits until it is quiet)."""
+        settle = float(os.environ.get("UPLOADS_SETTLE_SECONDS", "1"))
         return cls(
             max_runs=int(os.environ.get("UPLOADS_SENSOR_MAX_RUNS", "500")),
             overlap_seconds=float(os.environ.get("UPLOADS_OVERLAP_SECONDS", "600")),

@@ -1,10 +1,12 @@
 """Daily cleanup (SPEC §7): expire old exports, time out stuck imports, remove the staging
-leftovers of finished runs, purge old rollback history. Every step is idempotent."""
+leftovers of finished runs, purge old rollback history, choose the upload partitions whose
+imports are over. Every step is idempotent."""
 
 from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +39,7 @@ class CleanupReport:
     failed_exports: list[int] = field(default_factory=list)
     removed_staging_folders: list[str] = field(default_factory=list)
     dropped_staging_tables: list[str] = field(default_factory=list)
+    deleted_partitions: list[str] = field(default_factory=list)
     purged_import_events: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -202,3 +205,25 @@ def purge_import_events(engine: sa.Engine, older_than: datetime) -> int:
             {"before": older_than},
         )
         return int(result.rowcount)
+
+
+def expired_partitions(
+    engine: sa.Engine, runs_finished: Mapping[str, bool], now: datetime, expired_before: datetime
+) -> list[str]:
+    """The `import_files` partition keys to delete: every run of the key has finished
+    (`runs_finished[key]`; keys without runs are not given) and no import job of it is still
+    within its retention (`expires_at`, else created before `expired_before`); a key whose
+    job rows were deleted goes too."""
+    keys = sorted(key for key, finished in runs_finished.items() if finished)
+    if not keys:
+        return []
+    with engine.connect() as conn:
+        live = conn.execute(
+            sa.text(
+                "SELECT DISTINCT partition_key FROM import_jobs WHERE partition_key = ANY(:keys) "
+                "AND (expires_at > :now OR (expires_at IS NULL AND created_at >= :before))"
+            ),
+            {"keys": keys, "now": now, "before": expired_before},
+        )
+        kept = set(live.scalars())
+    return [key for key in keys if key not in kept]

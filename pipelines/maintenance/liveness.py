@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pipelines.imports import jobstore
 
 IMPORT_JOB_TAG = "contactflow/import_job_id"
-GRACE_SECONDS = 30.0  # a step's first moments, before its op body takes the lock
+GRACE_SECONDS = 15.0  # a step's first moments, before its op body takes the lock
 STEP_EVENTS = {
     dg.DagsterEventType.STEP_START,
     dg.DagsterEventType.STEP_RESTARTED,

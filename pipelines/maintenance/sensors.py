@@ -9,9 +9,9 @@ from resources.dagster_postgres import PostgresResource
 
 
 @dg.sensor(
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=15,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Every 30 s: an import run whose process died (SIGKILL, out of memory) is "
+    description="Every 15 s: an import run whose process died (SIGKILL, out of memory) is "
     "marked failed, with its import job, so it stops blocking the run queue.",
 )
 def dead_import_runs_sensor(

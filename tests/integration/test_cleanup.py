@@ -155,3 +155,30 @@ def test_cleanup_marks_a_stuck_dagster_run_failed(env_db: str, engine: sa.Engine
     assert result.output_for_node("clean_up")["timed_out_runs"] == [run.run_id]
     stored = instance.get_run_by_id(run.run_id)
     assert stored is not None and stored.status == dg.DagsterRunStatus.FAILURE
+
+
+def test_cleanup_deletes_the_partitions_of_expired_and_deleted_imports(
+    imp: Any, engine: sa.Engine
+) -> None:
+    from pipelines.definitions import defs
+    from pipelines.instance import get_instance
+
+    jobs = [imp(f"Email\n{name}@example.com\n")["import_job_id"] for name in ("ann", "bob", "cy")]
+    expired, deleted, live = jobs
+    with engine.begin() as conn:
+        keys = dict(conn.execute(sa.text("SELECT id, partition_key FROM import_jobs")).all())
+        conn.execute(
+            sa.text("UPDATE import_jobs SET expires_at = now() - interval '1 day' WHERE id = :id"),
+            {"id": expired},
+        )
+        conn.execute(sa.text("DELETE FROM import_jobs WHERE id = :id"), {"id": deleted})
+    instance = get_instance()
+    assert sorted(instance.get_dynamic_partitions("import_files")) == sorted(keys.values())
+
+    cleanup = defs.get_job_def("cleanup")
+    report = cleanup.execute_in_process(instance=instance).output_for_node("clean_up")
+    assert report["deleted_partitions"] == sorted([keys[expired], keys[deleted]])
+    assert instance.get_dynamic_partitions("import_files") == [keys[live]]
+    assert instance.get_runs(dg.RunsFilter(tags={"dagster/partition": keys[expired]}))
+    again = cleanup.execute_in_process(instance=instance).output_for_node("clean_up")
+    assert again["deleted_partitions"] == []

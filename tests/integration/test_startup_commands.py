@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-import pytest
+import dagster as dg
 import sqlalchemy as sa
 
 from migrations import HEAD_REVISION, current_revision, is_at_head
@@ -57,17 +59,65 @@ def test_migrated_engine_migrates_a_new_database(empty_db_url: str) -> None:
     engine.dispose()
 
 
-def test_get_instance_creates_every_storage_on_a_fresh_home(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_instance_keeps_runs_in_the_dagster_schema_of_the_records_database(
+    cli: Any, engine: sa.Engine, tmp_path: Path
 ) -> None:
-    """The files that tell get_instance a home is set up are the ones its first call makes."""
-    from pipelines.instance import SQLITE_STORAGE_FILES, get_instance
+    """The CLI's instance (the same code path as `./dev ui`) stores runs, event logs and
+    schedules with dagster-postgres in the schema `dagster`, never in SQLite or `public`."""
+    from dagster_postgres import (
+        PostgresEventLogStorage,
+        PostgresRunStorage,
+        PostgresScheduleStorage,
+    )
 
-    home = tmp_path / "dagster"
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
-    get_instance()
-    assert [name for name in SQLITE_STORAGE_FILES if not (home / name).exists()] == []
-    assert get_instance().get_runs(limit=1) == []
+    from pipelines.instance import get_instance
+
+    path = tmp_path / "people.csv"
+    path.write_text("Email\nann@example.com\n", encoding="utf-8")
+    code, result, err = cli("import", str(path), "--org", "acme", "--module", "contacts")
+    assert code == 0, err
+    instance = get_instance()
+    assert isinstance(instance.run_storage, PostgresRunStorage)
+    assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
+    assert isinstance(instance.schedule_storage, PostgresScheduleStorage)
+    with engine.connect() as conn:
+        run_id = conn.execute(
+            sa.text("SELECT run_id FROM import_jobs WHERE id = :id"),
+            {"id": result["import_job_id"]},
+        ).scalar_one()
+        stored = conn.execute(
+            sa.text("SELECT status FROM dagster.runs WHERE run_id = :id"), {"id": run_id}
+        ).scalar_one()
+    assert stored == "SUCCESS"
+    assert "runs" not in sa.inspect(engine).get_table_names()
+    assert not list((tmp_path / "dagster").rglob("*.db"))
+
+
+def test_dev_ui_exports_the_postgres_storage(env_db: str, tmp_path: Path) -> None:
+    """`./dev ui` evaluates `python -m pipelines.instance`: DAGSTER_HOME and DAGSTER_PG_URL
+    that open an instance on dagster-postgres."""
+    from dagster._core.instance.ref import InstanceRef
+    from dagster_postgres import PostgresRunStorage
+
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_PG_URL"}
+    env["DAGSTER_HOME"] = str(tmp_path / "ui-home")
+    printed = subprocess.run(
+        [sys.executable, "-m", "pipelines.instance"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        timeout=120,
+        check=True,
+    ).stdout
+    exported = dict(
+        shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in printed.splitlines()
+    )
+    assert exported["DAGSTER_HOME"] == env["DAGSTER_HOME"]
+    os.environ["DAGSTER_PG_URL"] = exported["DAGSTER_PG_URL"]
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(exported["DAGSTER_HOME"])) as instance:
+        assert isinstance(instance.run_storage, PostgresRunStorage)
+        assert instance.get_runs() == []
 
 
 def test_jobs_command_loads_neither_dagster_nor_alembic(env_db: str) -> None:

@@ -4,6 +4,7 @@ changed files, sidecars and folder defaults, ignored files, bad options, thousan
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -264,9 +265,29 @@ def test_uploads_sensor_picks_up_a_local_file_moved_in_with_an_old_mtime(
 def test_uploads_sensor_waits_until_a_local_file_is_quiet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A file that arrived just before the tick is waited for within the tick (not until the
+    next one, 5 s later); a file still being written after that wait is left for later."""
     monkeypatch.setenv("UPLOADS_SETTLE_SECONDS", "1")
     drop = Drop(str(tmp_path / "drop"), tmp_path)
-    drop.put("acme/contacts/slow.csv", CSV)
+    drop.put("acme/contacts/fresh.csv", CSV)
+    started = time.monotonic()
+    assert [r.tags["contactflow/upload_key"] for r in drop.requests()] == [
+        "acme/contacts/fresh.csv"
+    ]
+    assert time.monotonic() - started >= 1.0
+
+    growing = tmp_path / "drop" / "acme" / "contacts" / "slow.csv"
+
+    def write() -> None:  # for 3 s, longer than the tick waits
+        with growing.open("w") as out:
+            out.write("Email\n")
+            for n in range(30):
+                out.write(f"p{n}@example.com\n")
+                out.flush()
+                time.sleep(0.1)
+
+    writer = threading.Thread(target=write)
+    writer.start()
     assert drop.requests() == []
-    time.sleep(1.1)
-    assert len(drop.requests()) == 1
+    writer.join()
+    assert [r.tags["contactflow/upload_key"] for r in drop.requests()] == ["acme/contacts/slow.csv"]
