@@ -10,6 +10,7 @@ import psycopg
 from botocore.exceptions import BotoCoreError
 from sqlalchemy.exc import DBAPIError
 
+from pipelines.assets import report_export
 from pipelines.errors import InputRejected, JobFailed, TransientError
 from pipelines.exports import jobstore, steps
 from pipelines.exports.steps import ExportRun
@@ -122,6 +123,7 @@ def publish_export(
             "download_url": dg.MetadataValue.url(result["download_url"]),
         }
     )
+    report_export(context, run, result)
     return result
 
 

@@ -9,6 +9,7 @@ import dagster as dg
 import pandas as pd
 from sqlalchemy.exc import DBAPIError
 
+from pipelines.assets import report_import
 from pipelines.errors import InputRejected, JobFailed, TransientError
 from pipelines.imports import jobstore, steps
 from pipelines.imports.config import IMPORT_JOB_TAG, ImportConfig, ImportTarget, RollbackConfig
@@ -214,21 +215,8 @@ def write_records(
         }
     )
     if not run.opts.validate_only:
-        yield_materialization(context, run, counts)
+        report_import(context, engine, run, summary, counts)
     return summary
-
-
-def yield_materialization(
-    context: dg.OpExecutionContext, run: ImportRun, counts: dict[str, int]
-) -> None:
-    """Tell the UI which import last changed the record table."""
-    context.log_event(
-        dg.AssetMaterialization(
-            asset_key=dg.AssetKey(["records", run.module_slug]),
-            description=f"import job {run.job_id} ({run.file_name}) for org {run.org}",
-            metadata={**counts, "org": run.org, "import_job_id": run.job_id},
-        )
-    )
 
 
 def _preview(run: ImportRun) -> str:
