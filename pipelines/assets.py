@@ -159,18 +159,13 @@ def report_import(
             checks.unique_match_keys(conn, module, org),
         ]
     key = records_key(module.slug)
-    job: dict[str, Any] = {
-        "org": org,
-        "import_job_id": run.job_id,
-        "run": dg.MetadataValue.dagster_run(context.run_id),
-    }
     context.log_event(
         dg.AssetMaterialization(
             asset_key=key,
             description=f"import job {run.job_id} ({run.file_name}) for org {org}",
             metadata={
                 **counts,
-                **job,
+                **_job_metadata(context, run),
                 "org_row_count": org_rows,
                 "rejects_file": _location(summary.get("errors_file")),
                 "job_command": f"contactflow job {run.job_id}",
@@ -178,16 +173,36 @@ def report_import(
         )
     )
     for outcome in outcomes:  # log_event handles evaluations; its type hint omits them
-        context.log_event(
-            dg.AssetCheckEvaluation(  # type: ignore[arg-type]
-                asset_key=key,
-                check_name=outcome.name,
-                passed=outcome.passed,
-                severity=_severity(outcome),
-                description=outcome.description,
-                metadata={**job, **outcome.metadata},
-            )
-        )
+        context.log_event(_evaluation(context, run, outcome))  # type: ignore[arg-type]
+
+
+def budget_exceeded(
+    context: dg.OpExecutionContext, run: ImportRun, error_rows: int, total_rows: int
+) -> dg.AssetCheckEvaluation:
+    """The failed error-budget check of an import that wrote nothing because of it."""
+    outcome = checks.error_rows_within_budget(error_rows, total_rows, run.options)
+    return _evaluation(context, run, outcome)
+
+
+def _job_metadata(context: dg.OpExecutionContext, run: ImportRun) -> dict[str, Any]:
+    return {
+        "org": run.org,
+        "import_job_id": run.job_id,
+        "run": dg.MetadataValue.dagster_run(context.run_id),
+    }
+
+
+def _evaluation(
+    context: dg.OpExecutionContext, run: ImportRun, outcome: CheckOutcome
+) -> dg.AssetCheckEvaluation:
+    return dg.AssetCheckEvaluation(
+        asset_key=records_key(run.module_slug),
+        check_name=outcome.name,
+        passed=outcome.passed,
+        severity=_severity(outcome),
+        description=outcome.description,
+        metadata={**_job_metadata(context, run), **outcome.metadata},
+    )
 
 
 def report_export(context: dg.OpExecutionContext, run: ExportRun, result: dict[str, Any]) -> None:

@@ -9,8 +9,8 @@ import dagster as dg
 import pandas as pd
 from sqlalchemy.exc import DBAPIError
 
-from pipelines.assets import report_import
-from pipelines.errors import InputRejected, JobFailed, TransientError
+from pipelines.assets import budget_exceeded, report_import
+from pipelines.errors import ErrorBudgetExceeded, InputRejected, JobFailed, TransientError
 from pipelines.imports import jobstore, steps
 from pipelines.imports.config import IMPORT_JOB_TAG, ImportConfig, ImportTarget, RollbackConfig
 from pipelines.imports.steps import ImportRun, Shard, ShardResult, SharedWork
@@ -179,7 +179,7 @@ def validate_rows(
     return result
 
 
-@dg.op(retry_policy=RETRY)
+@dg.op(retry_policy=RETRY, out=dg.Out(dict))
 def write_records(
     context: dg.OpExecutionContext,
     run: ImportRun,
@@ -187,14 +187,19 @@ def write_records(
     postgres: PostgresResource,
     uploads: StorageResource,
     exports: StorageResource,
-) -> dict[str, Any]:
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output[dict[str, Any]]]:
+    """A generator: an import over its error budget yields the failed check before it fails."""
     engine = postgres.engine()
     with job_guard(context, engine, run.job_id):
         run = steps.collect_shards(run, shards, engine)
         shared = SharedWork(run, uploads.storage())
         shared.fetch([*shared.chunks("raw"), *shared.rejects_parts()])
         run = steps.ensure_staged(run, engine)
-        summary = steps.write_step(run, engine, exports.storage())
+        try:
+            summary = steps.write_step(run, engine, exports.storage())
+        except ErrorBudgetExceeded as exc:
+            yield budget_exceeded(context, run, exc.error_rows, exc.total_rows)
+            raise
         steps.finish(run)
         shared.remove()
     summary.update(
@@ -216,7 +221,7 @@ def write_records(
     )
     if not run.opts.validate_only:
         report_import(context, engine, run, summary, counts)
-    return summary
+    yield dg.Output(summary)
 
 
 def _preview(run: ImportRun) -> str:

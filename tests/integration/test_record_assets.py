@@ -64,6 +64,19 @@ def test_record_checks_pass_and_materialization_counts_the_org(imp: Any) -> None
     assert metadata["run"].value == run_id
 
 
+def test_import_over_its_error_budget_reports_the_failed_check(imp: Any) -> None:
+    message = imp(
+        "Email\nann@example.com\nnot-an-email\n", "--option", "max_error_rows=0", expect=2
+    )
+    assert "max_error_rows" in message
+    evaluations = _evaluations(_last_run_id())
+    budget = evaluations["error_rows_within_budget"]
+    assert not budget.passed and budget.severity == dg.AssetCheckSeverity.ERROR
+    assert budget.metadata["error_rows"].value == 1
+    assert budget.metadata["max_error_rows"].value == 0
+    assert get_instance().get_latest_materialization_event(CONTACTS) is None
+
+
 def test_on_demand_unique_match_keys_finds_a_planted_duplicate(imp: Any, engine: sa.Engine) -> None:
     imp("Email,External ID\nann@example.com,A-1\nbob@example.com,B-2\n")
     imp("Email,External ID\nann@example.com,A-1\n", org="other")
