@@ -47,6 +47,9 @@ def _column_schema(module: ModuleDef) -> dg.TableSchema:
                 column.name,
                 column.type.compile(dialect=dialect).lower(),
                 description=labels.get(column.name),
+                constraints=dg.TableColumnConstraints(
+                    nullable=bool(column.nullable), unique=column.primary_key
+                ),
             )
             for column in RECORD_TABLES[module.slug].columns
         ]

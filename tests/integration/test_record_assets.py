@@ -77,9 +77,11 @@ def test_import_over_its_error_budget_reports_the_failed_check(imp: Any) -> None
     assert get_instance().get_latest_materialization_event(CONTACTS) is None
 
 
-def test_on_demand_unique_match_keys_finds_a_planted_duplicate(imp: Any, engine: sa.Engine) -> None:
+def test_on_demand_checks_find_a_planted_duplicate_and_unresolved_references(
+    imp: Any, engine: sa.Engine
+) -> None:
     imp("Email,External ID\nann@example.com,A-1\nbob@example.com,B-2\n")
-    imp("Email,External ID\nann@example.com,A-1\n", org="other")
+    other = imp("Email,External ID,Company\nann@example.com,A-1,Initech\n", org="other")
     with engine.begin() as conn:
         conn.execute(
             sa.text("INSERT INTO contacts (org, email) VALUES ('acme', 'ann@example.com')")
@@ -102,7 +104,13 @@ def test_on_demand_unique_match_keys_finds_a_planted_duplicate(imp: Any, engine:
         "ann@example.com",
     )
     assert len(duplicate["record_ids"]) == 2
-    assert evaluations["references_resolved"].passed
+    references = evaluations["references_resolved"]
+    assert not references.passed and references.severity == dg.AssetCheckSeverity.WARN
+    assert list(references.metadata["failed"].value) == [
+        f"other (import job {other['import_job_id']})"
+    ]
+    assert "Initech" in (references.description or "")
+    assert evaluations["error_rows_within_budget"].passed
 
 
 def test_export_materializes_the_module_export_asset(imp: Any, cli: Any) -> None:
