@@ -22,6 +22,8 @@ CHECK_DESCRIPTIONS = {
     checks.ERROR_ROWS_WITHIN_BUDGET: "The last import's error rows are within its "
     "max_error_rows / max_error_ratio budget.",
     checks.UNIQUE_MATCH_KEYS: "No two records of one org share a value of a match key.",
+    checks.NO_REJECTED_ROWS: "The last import wrote every row (WARN: rows were rejected, "
+    "see its rejects file).",
 }
 
 
@@ -153,12 +155,7 @@ def report_import(
     with engine.connect() as conn:
         org_rows = checks.org_row_count(conn, module, org)
         outcomes = [
-            *checks.import_outcomes(
-                summary["reference_warnings"],
-                counts["error_rows"],
-                counts["total_rows"],
-                run.options,
-            ),
+            *checks.import_outcomes({**summary, **counts, "options": run.options}),
             checks.unique_match_keys(conn, module, org),
         ]
     key = records_key(module.slug)

@@ -14,6 +14,9 @@ from schemas.modules import ModuleDef
 REFERENCES_RESOLVED = "references_resolved"
 ERROR_ROWS_WITHIN_BUDGET = "error_rows_within_budget"
 UNIQUE_MATCH_KEYS = "unique_match_keys"
+NO_REJECTED_ROWS = "no_rejected_rows"
+IMPORT_CHECKS = (REFERENCES_RESOLVED, ERROR_ROWS_WITHIN_BUDGET, NO_REJECTED_ROWS)
+WARN_CHECKS = (REFERENCES_RESOLVED, NO_REJECTED_ROWS)
 MAX_LISTED_DUPLICATES = 20
 
 
@@ -75,6 +78,21 @@ def error_rows_within_budget(
     )
 
 
+def no_rejected_rows(error_rows: int, total_rows: int, errors_file: str | None) -> CheckOutcome:
+    """Failed (a warning) when the import rejected rows, even within its budget: they are
+    in the rejects file, not in the table."""
+    if not error_rows:
+        return CheckOutcome(NO_REJECTED_ROWS, True, f"all {total_rows} rows accepted", True)
+    return CheckOutcome(
+        NO_REJECTED_ROWS,
+        False,
+        f"{error_rows} of {total_rows} rows were rejected and not written; "
+        f"the rejects file lists each with its reason: {errors_file}",
+        True,
+        {"error_rows": error_rows, "rejects_file": errors_file},
+    )
+
+
 def duplicate_match_keys(
     conn: sa.Connection, module: ModuleDef, org: str | None = None
 ) -> list[dict[str, Any]]:
@@ -127,7 +145,7 @@ def latest_imports(conn: sa.Connection, module: ModuleDef) -> list[dict[str, Any
     rows = conn.execute(
         sa.text(
             "SELECT DISTINCT ON (org) id, org, options, error_rows, total_rows, "
-            "reference_warnings FROM import_jobs WHERE module = :module "
+            "reference_warnings, errors_file FROM import_jobs WHERE module = :module "
             "AND status = 'completed' AND NOT validate_only "
             "ORDER BY org, completed_at DESC, id DESC"
         ),
@@ -136,13 +154,14 @@ def latest_imports(conn: sa.Connection, module: ModuleDef) -> list[dict[str, Any
     return [dict(row._mapping) for row in rows]
 
 
-def import_outcomes(
-    warnings: list[dict[str, Any]], error_rows: int, total_rows: int, options: dict[str, Any]
-) -> list[CheckOutcome]:
-    """The two checks every import reports from its own facts."""
+def import_outcomes(job: dict[str, Any]) -> list[CheckOutcome]:
+    """The checks every import reports from its own facts (an `import_jobs` row's fields:
+    reference_warnings, error_rows, total_rows, options, errors_file), in IMPORT_CHECKS order."""
+    errors, total = job["error_rows"], job["total_rows"]
     return [
-        references_resolved(warnings),
-        error_rows_within_budget(error_rows, total_rows, options),
+        references_resolved(job["reference_warnings"]),
+        error_rows_within_budget(errors, total, job["options"]),
+        no_rejected_rows(errors, total, job["errors_file"]),
     ]
 
 
@@ -150,13 +169,10 @@ def latest_import_outcomes(conn: sa.Connection, module: ModuleDef) -> list[Check
     """The import checks over every org, each from the org's last import: one outcome per
     check, failed when it failed for any org (those orgs and their import jobs listed)."""
     per_org = {
-        (job["org"], job["id"]): import_outcomes(
-            job["reference_warnings"], job["error_rows"], job["total_rows"], job["options"]
-        )
-        for job in latest_imports(conn, module)
+        (job["org"], job["id"]): import_outcomes(job) for job in latest_imports(conn, module)
     }
     combined = []
-    for position, name in enumerate((REFERENCES_RESOLVED, ERROR_ROWS_WITHIN_BUDGET)):
+    for position, name in enumerate(IMPORT_CHECKS):
         failed = {
             f"{org} (import job {job_id})": outcomes[position].description
             for (org, job_id), outcomes in per_org.items()
@@ -168,7 +184,7 @@ def latest_import_outcomes(conn: sa.Connection, module: ModuleDef) -> list[Check
                 name,
                 not failed,
                 summary or f"passed for the last import of each of {len(per_org)} orgs",
-                warn=name == REFERENCES_RESOLVED,
+                warn=name in WARN_CHECKS,
                 metadata={"orgs_checked": len(per_org), "failed": failed},
             )
         )

@@ -11,7 +11,12 @@ import dagster as dg
 
 from pipelines.definitions import defs
 
-CHECKS = {"references_resolved", "error_rows_within_budget", "unique_match_keys"}
+CHECKS = {
+    "references_resolved",
+    "error_rows_within_budget",
+    "unique_match_keys",
+    "no_rejected_rows",
+}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -12,7 +12,12 @@ from pipelines.definitions import defs
 from pipelines.instance import get_instance
 
 CONTACTS = dg.AssetKey(["records", "contacts"])
-CHECKS = {"references_resolved", "error_rows_within_budget", "unique_match_keys"}
+CHECKS = {
+    "references_resolved",
+    "error_rows_within_budget",
+    "unique_match_keys",
+    "no_rejected_rows",
+}
 
 
 def _evaluations(run_id: str) -> dict[str, dg.AssetCheckEvaluation]:
@@ -47,21 +52,35 @@ def test_record_checks_warn_with_the_unresolved_values(imp: Any) -> None:
     assert evaluations["unique_match_keys"].passed
 
 
-def test_record_checks_pass_and_materialization_counts_the_org(imp: Any) -> None:
+def test_record_checks_pass_for_a_clean_import_and_materialization_counts_the_org(
+    imp: Any,
+) -> None:
     imp("Email\nzed@example.com\n", org="other")
-    imp("Email,First Name\nann@example.com,Ann\nbob@example.com,Bob\nnot-an-email,Eve\n")
+    imp("Email,First Name\nann@example.com,Ann\n")
+    imp("Email,First Name\nann@example.com,Ann\nbob@example.com,Bob\n")
     run_id = _last_run_id()
     evaluations = _evaluations(run_id)
     assert {name for name, e in evaluations.items() if e.passed} == CHECKS
-    budget = evaluations["error_rows_within_budget"]
-    assert budget.metadata["error_rows"].value == 1
     event = get_instance().get_latest_materialization_event(CONTACTS)
     assert event is not None and event.run_id == run_id
     assert event.asset_materialization is not None
     metadata = event.asset_materialization.metadata
-    assert metadata["org_row_count"].value == 2 and metadata["created_rows"].value == 2
-    assert metadata["rejects_file"].value.endswith("-rejects.csv")
+    assert metadata["org_row_count"].value == 2 and metadata["created_rows"].value == 1
+    assert metadata["rejects_file"].value is None
     assert metadata["run"].value == run_id
+
+
+def test_rejected_rows_within_the_budget_warn_with_the_rejects_file(imp: Any) -> None:
+    imp("Email\nann@example.com\nnot-an-email\n", "--option", "max_error_rows=1")
+    evaluations = _evaluations(_last_run_id())
+    assert evaluations["error_rows_within_budget"].passed
+    rejected = evaluations["no_rejected_rows"]
+    assert not rejected.passed and rejected.severity == dg.AssetCheckSeverity.WARN
+    assert rejected.metadata["error_rows"].value == 1
+    assert rejected.metadata["rejects_file"].value.endswith("-rejects.csv")
+    event = get_instance().get_latest_materialization_event(CONTACTS)
+    assert event is not None and event.asset_materialization is not None
+    assert event.asset_materialization.metadata["rejects_file"].value.endswith("-rejects.csv")
 
 
 def test_import_over_its_error_budget_reports_the_failed_check(imp: Any) -> None:

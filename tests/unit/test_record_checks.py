@@ -35,6 +35,16 @@ def test_error_rows_within_budget_by_count_and_ratio() -> None:
     assert over.description == "2 of 10 rows had errors; budget: max_error_ratio 0.1"
 
 
+def test_no_rejected_rows_warns_with_the_rejects_file() -> None:
+    assert checks.no_rejected_rows(0, 3, None).passed
+    outcome = checks.no_rejected_rows(2, 3, "/x/acme/rejects/import-7-rejects.csv")
+    assert (outcome.passed, outcome.warn) == (False, True)
+    assert outcome.metadata == {
+        "error_rows": 2,
+        "rejects_file": "/x/acme/rejects/import-7-rejects.csv",
+    }
+
+
 def test_match_key_fields_follow_the_module_definition() -> None:
     assert checks.match_key_fields(MODULES["groups"]) == ("external_id", "name")
     assert "linkedin_url" in checks.match_key_fields(MODULES["contacts"])
