@@ -115,7 +115,7 @@ def _severity(outcome: CheckOutcome) -> dg.AssetCheckSeverity:
     specs=RECORD_CHECK_SPECS,
     can_subset=True,
     description="On demand, over every org: shared match keys now, and each org's last "
-    "import for the references and error-budget checks (every import also reports them).",
+    "import for the other three checks (every import also reports all four).",
 )
 def record_checks(
     context: dg.AssetCheckExecutionContext, postgres: PostgresResource
