@@ -29,6 +29,14 @@ class JobFailed(ContactflowError, TerminalException):
     """A job ran and failed for a reason the user must act on (error budget, missing job)."""
 
 
+class ErrorBudgetExceeded(JobFailed):
+    """More rows had errors than the import's max_error_rows / max_error_ratio allow."""
+
+    def __init__(self, message: str, error_rows: int, total_rows: int) -> None:
+        super().__init__(message)
+        self.error_rows, self.total_rows = error_rows, total_rows
+
+
 class SetupError(ContactflowError, TerminalException):
     """The environment is not usable: no PostgreSQL binaries, unreachable database, bad URL."""
 

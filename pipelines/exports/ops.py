@@ -6,6 +6,7 @@ from typing import Any
 
 import dagster as dg
 
+from pipelines.assets import report_export
 from pipelines.exports import jobstore, steps
 from pipelines.exports.steps import ExportRun
 from pipelines.ops import RETRY, step_guard
@@ -103,6 +104,7 @@ def publish_export(
             "download_url": dg.MetadataValue.url(result["download_url"]),
         }
     )
+    report_export(context, run, result)
     return result
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from pipelines.errors import InputRejected
+from pipelines.assets import budget_exceeded, report_import
+from pipelines.errors import ErrorBudgetExceeded, InputRejected
 from pipelines.imports import jobstore, steps
 from pipelines.imports.config import IMPORT_JOB_TAG, ImportConfig, ImportTarget, RollbackConfig
 from pipelines.imports.steps import ImportRun, Shard, ShardResult, SharedWork
@@ -165,7 +166,7 @@ def validate_rows(
     return result
 
 
-@dg.op(retry_policy=RETRY)
+@dg.op(retry_policy=RETRY, out=dg.Out(dict))
 def write_records(
     context: dg.OpExecutionContext,
     run: ImportRun,
@@ -173,14 +174,19 @@ def write_records(
     postgres: PostgresResource,
     uploads: StorageResource,
     exports: StorageResource,
-) -> dict[str, Any]:
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output[dict[str, Any]]]:
+    """A generator: an import over its error budget yields the failed check before it fails."""
     engine = postgres.engine()
     with job_guard(context, engine, run.job_id):
         run = steps.collect_shards(run, shards, engine)
         shared = SharedWork(run, uploads.storage())
         shared.fetch([*shared.chunks("raw"), *shared.rejects_parts()])
         run = steps.ensure_staged(run, engine)
-        summary = steps.write_step(run, engine, exports.storage())
+        try:
+            summary = steps.write_step(run, engine, exports.storage())
+        except ErrorBudgetExceeded as exc:
+            yield budget_exceeded(context, run, exc.error_rows, exc.total_rows)
+            raise
         steps.finish(run)
         shared.remove()
     summary.update(
@@ -206,21 +212,8 @@ def write_records(
         context.log.warning(f"import job {run.job_id}: {lost}{rejects}")
         context.instance.add_run_tags(context.run_id, {ATTENTION_TAG: lost[:200]})
     if not run.opts.validate_only:
-        yield_materialization(context, run, counts)
-    return summary
-
-
-def yield_materialization(
-    context: dg.OpExecutionContext, run: ImportRun, counts: dict[str, int]
-) -> None:
-    """Tell the UI which import last changed the record table."""
-    context.log_event(
-        dg.AssetMaterialization(
-            asset_key=dg.AssetKey(["records", run.module_slug]),
-            description=f"import job {run.job_id} ({run.file_name}) for org {run.org}",
-            metadata={**counts, "org": run.org, "import_job_id": run.job_id},
-        )
-    )
+        report_import(context, engine, run, summary, counts)
+    yield dg.Output(summary)
 
 
 def _preview(run: ImportRun) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from pipelines.errors import JobFailed, TransientError
+from pipelines.errors import ErrorBudgetExceeded, TransientError
 from pipelines.imports import jobstore, stage
 from pipelines.imports.chunks import ChunkTask, transform_chunks, worker_count
 from pipelines.imports.mapping import choose_mapping, mapped_fields
@@ -580,14 +580,18 @@ def _check_error_budget(run: ImportRun, counts: dict[str, int]) -> None:
     opts = run.opts
     errors, total = counts["error_rows"], max(counts["total_rows"], 1)
     if opts.max_error_rows is not None and errors > opts.max_error_rows:
-        raise JobFailed(
+        raise ErrorBudgetExceeded(
             f"{errors} rows have errors, more than max_error_rows "
-            f"({opts.max_error_rows}); nothing was written. See the rejects file."
+            f"({opts.max_error_rows}); nothing was written. See the rejects file.",
+            errors,
+            counts["total_rows"],
         )
     if opts.max_error_ratio is not None and errors / total > opts.max_error_ratio:
-        raise JobFailed(
+        raise ErrorBudgetExceeded(
             f"{errors / total:.1%} of rows have errors, more than max_error_ratio "
-            f"({opts.max_error_ratio:.1%}); nothing was written."
+            f"({opts.max_error_ratio:.1%}); nothing was written.",
+            errors,
+            counts["total_rows"],
         )
 
 

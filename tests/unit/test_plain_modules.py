@@ -16,6 +16,7 @@ PACKAGES = ("pipelines", "resources", "schemas")
 # resources, the Dagster instance, the Celery executor, the shared op guard, the dead-run
 # check that reads Dagster's event log, and the demo (it runs the jobs).
 DAGSTER_EDGE = {
+    "pipelines/assets.py",
     "pipelines/celery_app.py",
     "pipelines/definitions.py",
     "pipelines/demo.py",

@@ -1,0 +1,191 @@
+"""The record tables' quality checks as plain SQL and outcomes: references resolved, error rows
+within the budget, no two records of one org sharing a match key (Dagster wiring: assets.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from pipelines.imports.stage import key_expr
+from schemas.modules import ModuleDef
+
+REFERENCES_RESOLVED = "references_resolved"
+ERROR_ROWS_WITHIN_BUDGET = "error_rows_within_budget"
+UNIQUE_MATCH_KEYS = "unique_match_keys"
+NO_REJECTED_ROWS = "no_rejected_rows"
+IMPORT_CHECKS = (REFERENCES_RESOLVED, ERROR_ROWS_WITHIN_BUDGET, NO_REJECTED_ROWS)
+WARN_CHECKS = (REFERENCES_RESOLVED, NO_REJECTED_ROWS)
+MAX_LISTED_DUPLICATES = 20
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One check's verdict on one module's records; `warn` marks a check that only warns."""
+
+    name: str
+    passed: bool
+    description: str
+    warn: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def match_key_fields(module: ModuleDef) -> tuple[str, ...]:
+    """The fields a match key can name alone: each has an (org, key) index."""
+    return tuple(f.slug for f in module.fields if f.match_key)
+
+
+def references_resolved(warnings: list[dict[str, Any]]) -> CheckOutcome:
+    """Failed (a warning) when reference values named no record and were not created."""
+    unresolved = {w["field"]: list(w["unresolved_values"]) for w in warnings}
+    count = sum(len(values) for values in unresolved.values())
+    if not count:
+        return CheckOutcome(REFERENCES_RESOLVED, True, "every reference value resolved", True)
+    listed = "; ".join(f"{f}: {', '.join(map(str, v))}" for f, v in unresolved.items())
+    return CheckOutcome(
+        REFERENCES_RESOLVED,
+        False,
+        f"{count} reference values matched no record and were left empty ({listed}); "
+        "import with create_missing_references: true to create them",
+        True,
+        {"unresolved_values": unresolved, "unresolved_count": count},
+    )
+
+
+def error_rows_within_budget(
+    error_rows: int, total_rows: int, options: dict[str, Any]
+) -> CheckOutcome:
+    """Error rows against `max_error_rows` / `max_error_ratio` (no budget: any count passes)."""
+    most, ratio = options.get("max_error_rows"), options.get("max_error_ratio")
+    share = error_rows / max(total_rows, 1)
+    passed = (most is None or error_rows <= most) and (ratio is None or share <= ratio)
+    budget = ", ".join(
+        f"{name} {value}"
+        for name, value in (("max_error_rows", most), ("max_error_ratio", ratio))
+        if value is not None
+    )
+    return CheckOutcome(
+        ERROR_ROWS_WITHIN_BUDGET,
+        passed,
+        f"{error_rows} of {total_rows} rows had errors; budget: {budget or 'none'}",
+        metadata={
+            "error_rows": error_rows,
+            "total_rows": total_rows,
+            "max_error_rows": most,
+            "max_error_ratio": ratio,
+        },
+    )
+
+
+def no_rejected_rows(error_rows: int, total_rows: int, errors_file: str | None) -> CheckOutcome:
+    """Failed (a warning) when the import rejected rows, even within its budget: they are
+    in the rejects file, not in the table."""
+    if not error_rows:
+        return CheckOutcome(NO_REJECTED_ROWS, True, f"all {total_rows} rows accepted", True)
+    return CheckOutcome(
+        NO_REJECTED_ROWS,
+        False,
+        f"{error_rows} of {total_rows} rows were rejected and not written; "
+        f"the rejects file lists each with its reason: {errors_file}",
+        True,
+        {"error_rows": error_rows, "rejects_file": errors_file},
+    )
+
+
+def duplicate_match_keys(
+    conn: sa.Connection, module: ModuleDef, org: str | None = None
+) -> list[dict[str, Any]]:
+    """Values of a match key held by two records or more of one org (of `org`, or of every
+    org): one grouped query per key field, served by the (org, key) index."""
+    found: list[dict[str, Any]] = []
+    for slug in match_key_fields(module):
+        value = key_expr(module, slug, "t", stage=False)
+        column = module.field(slug).column
+        rows = conn.execute(
+            sa.text(
+                f"SELECT t.org, {value} AS value, array_agg(t.id ORDER BY t.id) AS ids "
+                f"FROM {module.table} t WHERE t.{column} IS NOT NULL "
+                f"{'AND t.org = :org ' if org is not None else ''}"
+                f"GROUP BY t.org, {value} HAVING count(*) > 1 ORDER BY t.org, value LIMIT :n"
+            ),
+            {"org": org, "n": MAX_LISTED_DUPLICATES},
+        )
+        found += [
+            {"key": slug, "org": o, "value": v, "record_ids": list(ids)} for o, v, ids in rows
+        ]
+    return found
+
+
+def unique_match_keys(conn: sa.Connection, module: ModuleDef, org: str | None) -> CheckOutcome:
+    """Failed when two records of one org share a value of one of the module's match keys."""
+    duplicates = duplicate_match_keys(conn, module, org)
+    scope = f"org {org}" if org is not None else "every org"
+    keys = ", ".join(match_key_fields(module))
+    if not duplicates:
+        return CheckOutcome(UNIQUE_MATCH_KEYS, True, f"no shared {keys} in {scope}")
+    return CheckOutcome(
+        UNIQUE_MATCH_KEYS,
+        False,
+        f"records of {scope} share match keys: "
+        + "; ".join(f"{d['org']} {d['key']}={d['value']!r}: {d['record_ids']}" for d in duplicates),
+        metadata={"duplicates": duplicates},
+    )
+
+
+def org_row_count(conn: sa.Connection, module: ModuleDef, org: str) -> int:
+    """The org's records of the module now."""
+    query = sa.text(f"SELECT count(*) FROM {module.table} WHERE org = :org")
+    return int(conn.execute(query, {"org": org}).scalar_one())
+
+
+def latest_imports(conn: sa.Connection, module: ModuleDef) -> list[dict[str, Any]]:
+    """Each org's last completed import (not validate-only) of the module: what the import
+    checks are re-evaluated from on demand."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT DISTINCT ON (org) id, org, options, error_rows, total_rows, "
+            "reference_warnings, errors_file FROM import_jobs WHERE module = :module "
+            "AND status = 'completed' AND NOT validate_only "
+            "ORDER BY org, completed_at DESC, id DESC"
+        ),
+        {"module": module.slug},
+    )
+    return [dict(row._mapping) for row in rows]
+
+
+def import_outcomes(job: dict[str, Any]) -> list[CheckOutcome]:
+    """The checks every import reports from its own facts (an `import_jobs` row's fields:
+    reference_warnings, error_rows, total_rows, options, errors_file), in IMPORT_CHECKS order."""
+    errors, total = job["error_rows"], job["total_rows"]
+    return [
+        references_resolved(job["reference_warnings"]),
+        error_rows_within_budget(errors, total, job["options"]),
+        no_rejected_rows(errors, total, job["errors_file"]),
+    ]
+
+
+def latest_import_outcomes(conn: sa.Connection, module: ModuleDef) -> list[CheckOutcome]:
+    """The import checks over every org, each from the org's last import: one outcome per
+    check, failed when it failed for any org (those orgs and their import jobs listed)."""
+    per_org = {
+        (job["org"], job["id"]): import_outcomes(job) for job in latest_imports(conn, module)
+    }
+    combined = []
+    for position, name in enumerate(IMPORT_CHECKS):
+        failed = {
+            f"{org} (import job {job_id})": outcomes[position].description
+            for (org, job_id), outcomes in per_org.items()
+            if not outcomes[position].passed
+        }
+        summary = "; ".join(f"{who}: {why}" for who, why in failed.items())
+        combined.append(
+            CheckOutcome(
+                name,
+                not failed,
+                summary or f"passed for the last import of each of {len(per_org)} orgs",
+                warn=name in WARN_CHECKS,
+                metadata={"orgs_checked": len(per_org), "failed": failed},
+            )
+        )
+    return combined
