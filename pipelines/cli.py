@@ -247,7 +247,7 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.saved:
         return _export_saved(args)
-    if not (args.org and args.module and args.format):
+    if None in (args.org, args.module, args.format):  # an empty org is the names rule's
         raise InputRejected("export needs --org, --module and --format (or --saved NAME).")
     options = options_from_args(args)
     with _export_progress(args, args.org, args.module, args.format):
