@@ -216,10 +216,10 @@ def rollback(args: argparse.Namespace) -> dict[str, Any]:
         from resources.postgres import migrated_engine
 
     jobstore.get_job(migrated_engine(), args.id, args.org)
-    result = execute_rollback(get_instance(), args.id)
-    if not result.success:
-        raise JobFailed(failure_reason(result))
-    return dict(result.output_for_node("rollback_records"))
+    with execute_rollback(get_instance(), args.id) as result:
+        if not result.success:
+            raise JobFailed(failure_reason(result))
+        return dict(result.output_for_node("rollback_records"))
 
 
 @command("export")

@@ -63,7 +63,7 @@ def get_instance() -> dg.DagsterInstance:
     return instance
 
 
-def failure_reason(result: dg.ExecuteInProcessResult) -> str:
+def failure_reason(result: dg.ExecuteInProcessResult | dg.JobExecutionResult) -> str:
     """The first step failure's message as a person should read it (no exception class)."""
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data:

@@ -122,7 +122,8 @@ class ImportTarget:
             from_key = split_partition_key(partition)
             org, module = org or from_key[0], module or from_key[1]
             file_name = file_name or from_key[2]
-        job = tags.get(IMPORT_JOB_TAG, "")
+        # A re-executed run may carry its parent's tags; it records an import job of its own.
+        job = "" if context.run.parent_run_id else tags.get(IMPORT_JOB_TAG, "")
         options = config.option_values()
         return cls(
             org=org,
