@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from pipelines.errors import InputRejected, JobFailed, TransientError
 from pipelines.imports import jobstore, steps
 from pipelines.imports.config import IMPORT_JOB_TAG, ImportConfig, ImportTarget, RollbackConfig
+from pipelines.imports.mapping import launchpad_yaml
 from pipelines.imports.steps import ImportRun, Shard, ShardResult, SharedWork
 from pipelines.markdown import markdown_table
 from resources.dagster_postgres import PostgresResource
@@ -123,9 +124,11 @@ def map_columns(
     with job_guard(context, postgres.engine(), run.job_id):
         SharedWork(run, uploads.storage()).fetch([run.chunk_path("raw", 1)] if run.chunks else [])
         run = steps.map_step(run)
+    config = launchpad_yaml(run.org, run.module_slug, run.file_name, run.options, run.mapping)
     context.add_output_metadata(
         {
             "mapping": dg.MetadataValue.md(markdown_table(pd.DataFrame(run.mapping))),
+            "mapping_run_config": dg.MetadataValue.md(f"```yaml\n{config}```"),
             "fields": ", ".join(run.fields),
         }
     )
