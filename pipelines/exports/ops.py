@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from pipelines.errors import InputRejected, JobFailed, TransientError
 from pipelines.exports import jobstore, steps
 from pipelines.exports.steps import ExportRun
+from pipelines.links import file_link, link_metadata
 from resources.dagster_postgres import PostgresResource
 from resources.storage import StorageResource, storage_for_url
 
@@ -118,7 +119,10 @@ def publish_export(
             "content_type": result["content_type"],
             "sha256": result["sha256"],
             "expires_at": result["expires_at"],
-            "download_url": dg.MetadataValue.url(result["download_url"]),
+            **link_metadata(
+                "download_url",
+                file_link(result["file"], "export", run.job_id, url=result["download_url"]),
+            ),
         }
     )
     return result

@@ -14,6 +14,7 @@ from pipelines.imports import jobstore, steps
 from pipelines.imports.config import IMPORT_JOB_TAG, ImportConfig, ImportTarget, RollbackConfig
 from pipelines.imports.mapping import launchpad_yaml
 from pipelines.imports.steps import ImportRun, Shard, ShardResult, SharedWork
+from pipelines.links import file_link, link_metadata
 from pipelines.markdown import markdown_table
 from resources.dagster_postgres import PostgresResource
 from resources.storage import StorageResource
@@ -211,7 +212,7 @@ def write_records(
             **counts,
             "import_job_id": run.job_id,
             "shards": run.shards,
-            "errors_file": str(summary["errors_file"]),
+            **_rejects_metadata(run.job_id, summary["errors_file"]),
             "validate_only": run.opts.validate_only,
             "write_phases_seconds": summary["phases"],
         }
@@ -219,6 +220,13 @@ def write_records(
     if not run.opts.validate_only:
         yield_materialization(context, run, counts)
     return summary
+
+
+def _rejects_metadata(job_id: int, location: str | None) -> dict[str, Any]:
+    """The rejects file as a link that opens (`pipelines.links`), or a note that there is none."""
+    if not location:
+        return {"errors_file": dg.MetadataValue.text("none: no row was rejected")}
+    return link_metadata("errors_file", file_link(location, "rejects", job_id))
 
 
 def yield_materialization(

@@ -12,6 +12,7 @@ import yaml
 
 from pipelines.definitions import defs
 from pipelines.instance import RESOURCES, get_instance
+from tests.integration.runs import latest_run, step_metadata
 from tests.integration.test_import_write import contacts
 
 CSV = "Email,First Name,Last Name,Job Title\nann@example.com,Ann,Lee,CEO\n"
@@ -52,19 +53,15 @@ def test_suggest_unmapped_false_applies_only_the_named_columns(
 
 
 def _mapping_config(run_id: str) -> dict[str, Any]:
-    for event in get_instance().all_logs(run_id):
-        found = event.dagster_event
-        if found and found.is_successful_output and event.step_key == "map_columns":
-            text = found.step_output_data.metadata["mapping_run_config"].value
-            return yaml.safe_load(text.removeprefix("```yaml\n").removesuffix("```"))
-    raise AssertionError("map_columns reported no mapping_run_config")
+    text = step_metadata(run_id, "map_columns")["mapping_run_config"].value
+    return yaml.safe_load(text.removeprefix("```yaml\n").removesuffix("```"))
 
 
 def test_the_applied_mapping_is_config_that_relaunches_with_one_column_changed(
     imp: Any, engine: sa.Engine
 ) -> None:
     first = imp(CSV, "--source", "crm", name="people.csv")
-    run = get_instance().get_runs(limit=1)[0]
+    run = latest_run("import_file")
     config = _mapping_config(run.run_id)
     options = config["ops"]["parse_file"]["config"]["options"]
     assert options["source"] == "crm" and "duplicate_strategy" not in options  # defaults left out
