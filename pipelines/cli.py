@@ -216,7 +216,7 @@ def rollback(args: argparse.Namespace) -> dict[str, Any]:
         from resources.postgres import migrated_engine
 
     jobstore.get_job(migrated_engine(), args.id, args.org)
-    with execute_rollback(get_instance(), args.id) as result:
+    with execute_rollback(get_instance(), args.id, args.dry_run) as result:
         if not result.success:
             raise JobFailed(failure_reason(result))
         return dict(result.output_for_node("rollback_records"))
@@ -345,7 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     _add_json_flag(p)
 
-    _add_job_parser(sub, "rollback", "undo one import")
+    p = _add_job_parser(sub, "rollback", "undo one import")
+    p.add_argument(
+        "--dry-run", action="store_true", help="only report what a rollback would do now"
+    )
 
     _add_job_parser(sub, "job", "show one import job")
 
@@ -378,12 +381,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_job_parser(sub: Any, name: str, help_text: str) -> None:
+def _add_job_parser(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
     """A command on one job: its id and the optional `--org` that scopes it (SPEC §8)."""
-    p = sub.add_parser(name, help=help_text)
+    p: argparse.ArgumentParser = sub.add_parser(name, help=help_text)
     p.add_argument("id", type=int)
     p.add_argument("--org", help="only a job of this org (others are not found)")
     _add_json_flag(p)
+    return p
 
 
 def _add_json_flag(parser: argparse.ArgumentParser) -> None:

@@ -91,10 +91,25 @@ class ImportConfig(dg.Config):
 
 
 class RollbackConfig(dg.Config):
-    import_job_id: int = Field(description="The import job to undo (`contactflow jobs`).")
+    """Undo one import: delete what it created, restore what it changed (SPEC §4)."""
+
+    import_job_id: int = Field(
+        description="The import job to undo: the import run's `contactflow/import_job_id` tag "
+        "or `contactflow jobs`."
+    )
+    dry_run: bool = Field(
+        default=False,
+        description="Only count: report the deleted and restored rows and the conflicts a "
+        "rollback would give now, and change nothing.",
+    )
 
 
 IMPORT_JOB_TAG = "contactflow/import_job_id"  # set by the CLI, and by parse_file once known
+# Links between an import's run and its rollback runs (the rollback op sets them).
+ROLLBACK_OF_JOB_TAG = "contactflow/rollback_of_import_job"  # on a rollback run
+ROLLBACK_OF_RUN_TAG = "contactflow/rollback_of_run"  # on a rollback run: the import's run id
+ROLLED_BACK_BY_TAG = "contactflow/rolled_back_by_run"  # on the import's run
+DRY_RUN_TAG = "contactflow/dry_run"  # on a rollback run that only counted
 OPTIONS_ERROR_TAG = "contactflow/options_error"  # set by the sensor when a sidecar is unusable
 SENSOR_DEFAULTS = {"create_missing_references": True}  # see docs/operations.md
 

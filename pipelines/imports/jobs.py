@@ -162,15 +162,19 @@ def rollback_import_with_resources() -> dg.JobDefinition:
     )
 
 
-def execute_rollback(instance: dg.DagsterInstance, import_job_id: int) -> Any:
+def execute_rollback(
+    instance: dg.DagsterInstance, import_job_id: int, dry_run: bool = False
+) -> Any:
+    """Run `rollback_import` here (`pipelines.runner`); open the result with `with`."""
+    from pipelines.imports.config import RollbackConfig
     from pipelines.instance import QUIET_LOGGERS
     from pipelines.runner import execute_job_run
 
-    run_config = {
-        "ops": {"rollback_records": {"config": {"import_job_id": import_job_id}}},
-        "loggers": QUIET_LOGGERS,
-    }
-    return execute_job_run(rollback_import_with_resources, instance, run_config, {})
+    config = RollbackConfig(import_job_id=import_job_id, dry_run=dry_run)
+    run_config = dg.RunConfig(ops={"rollback_records": config}, loggers=QUIET_LOGGERS)
+    return execute_job_run(
+        rollback_import_with_resources, instance, run_config.to_config_dict(), {}
+    )
 
 
 def import_now(

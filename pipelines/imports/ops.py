@@ -11,7 +11,16 @@ from sqlalchemy.exc import DBAPIError
 
 from pipelines.errors import InputRejected, JobFailed, TransientError
 from pipelines.imports import jobstore, steps
-from pipelines.imports.config import IMPORT_JOB_TAG, ImportConfig, ImportTarget, RollbackConfig
+from pipelines.imports.config import (
+    DRY_RUN_TAG,
+    IMPORT_JOB_TAG,
+    ROLLBACK_OF_JOB_TAG,
+    ROLLBACK_OF_RUN_TAG,
+    ROLLED_BACK_BY_TAG,
+    ImportConfig,
+    ImportTarget,
+    RollbackConfig,
+)
 from pipelines.imports.mapping import launchpad_yaml
 from pipelines.imports.steps import ImportRun, Shard, ShardResult, SharedWork
 from pipelines.links import file_link, link_metadata
@@ -252,18 +261,46 @@ def _preview(run: ImportRun) -> str:
 def rollback_records(
     context: dg.OpExecutionContext, config: RollbackConfig, postgres: PostgresResource
 ) -> dict[str, Any]:
+    """Undo one import (or, with `dry_run`, count what undoing it would do), linking this run
+    and the import's run both ways."""
     from pipelines.imports.rollback import rollback_import
 
+    engine = postgres.engine()
     try:
-        result = rollback_import(postgres.engine(), config.import_job_id)
+        import_run_id = jobstore.get_job(engine, config.import_job_id)["run_id"]
+        _tag_rollback_run(context, config, import_run_id)
+        result = rollback_import(engine, config.import_job_id, dry_run=config.dry_run)
     except JobFailed as exc:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
+    counts = {k: result[k] for k in ("deleted_rows", "restored_rows")}
+    counts["conflicts"] = len(result["conflicts"])
+    if import_run_id and not config.dry_run and context.instance.has_run(import_run_id):
+        _tag_import_run(context, import_run_id, counts)
+    link = {"import_run": dg.MetadataValue.dagster_run(import_run_id)} if import_run_id else {}
     context.add_output_metadata(
-        {
-            "import_job_id": config.import_job_id,
-            "deleted_rows": result["deleted_rows"],
-            "restored_rows": result["restored_rows"],
-            "conflicts": len(result["conflicts"]),
-        }
+        {"import_job_id": config.import_job_id, "dry_run": config.dry_run, **counts, **link}
     )
     return result
+
+
+def _tag_rollback_run(
+    context: dg.OpExecutionContext, config: RollbackConfig, import_run_id: str | None
+) -> None:
+    tags = {ROLLBACK_OF_JOB_TAG: str(config.import_job_id)}
+    if import_run_id:
+        tags[ROLLBACK_OF_RUN_TAG] = import_run_id
+    if config.dry_run:
+        tags[DRY_RUN_TAG] = "true"
+    context.instance.add_run_tags(context.run_id, tags)
+
+
+def _tag_import_run(
+    context: dg.OpExecutionContext, import_run_id: str, counts: dict[str, int]
+) -> None:
+    """The import's run points at the rollback run: a tag, and a line in its event log."""
+    context.instance.add_run_tags(import_run_id, {ROLLED_BACK_BY_TAG: context.run_id})
+    summary = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items())
+    context.instance.report_engine_event(
+        f"Rolled back by run {context.run_id}: {summary}.",
+        context.instance.get_run_by_id(import_run_id),
+    )
