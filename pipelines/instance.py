@@ -26,6 +26,12 @@ RESOURCES: dict[str, Any] = {
     "notifier": NotifierResource(),
 }
 
+
+def with_resources(job: dg.JobDefinition) -> dg.JobDefinition:
+    """`job` bound to the code location's resources, as the CLI runs it (`pipelines.runner`)."""
+    return dg.Definitions(jobs=[job], resources=RESOURCES).get_job_def(job.name)
+
+
 # Runs the CLI executes in-process log to the console only what matters (their events are stored
 # and shown in the UI either way).
 QUIET_LOGGERS = {"console": {"config": {"log_level": "CRITICAL"}}}

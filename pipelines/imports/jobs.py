@@ -109,9 +109,9 @@ def rollback_import() -> None:
 def import_file_with_resources() -> dg.JobDefinition:
     """`import_file` with the code location's resources, as a reconstructable target: the
     steps of a run on the multiprocess or Celery executor load the job from here."""
-    from pipelines.instance import RESOURCES
+    from pipelines.instance import with_resources
 
-    return dg.Definitions(jobs=[import_file], resources=RESOURCES).get_job_def("import_file")
+    return with_resources(import_file)
 
 
 @dataclass
@@ -155,11 +155,9 @@ def execute_import(
 
 def rollback_import_with_resources() -> dg.JobDefinition:
     """`rollback_import` with the code location's resources, as a reconstructable target."""
-    from pipelines.instance import RESOURCES
+    from pipelines.instance import with_resources
 
-    return dg.Definitions(jobs=[rollback_import], resources=RESOURCES).get_job_def(
-        "rollback_import"
-    )
+    return with_resources(rollback_import)
 
 
 def execute_rollback(

@@ -18,6 +18,7 @@ from dagster_graphql.test.utils import execute_dagster_graphql
 from pipelines.imports.jobs import IMPORT_TARGET_TAG, import_file_with_resources
 from pipelines.instance import get_instance
 from pipelines.runner import WORKSPACE
+from tests.integration.runs import latest_run
 
 CSV = "Email,First Name\nann@example.com,Ann\nbob@example.com,Bob\n"
 KEPT_TAGS = ("dagster/partition", "dagster/partition_set", IMPORT_TARGET_TAG)
@@ -103,3 +104,18 @@ def test_a_cli_import_re_executes_with_reexecution_options(
     child = instance.get_run_by_id(result.run_id)
     assert child is not None
     _assert_rerun(parent, child, engine)
+
+
+def test_every_run_the_cli_starts_has_the_workspace_origin(cli: Any, imp: Any) -> None:
+    """What the UI's Re-execute and Open in Launchpad need: the code location, repository and
+    job, and the Python origin the run workers load the job from."""
+    created = imp(CSV)
+    assert cli("rollback", str(created["import_job_id"]), "--dry-run")[0] == 0
+    assert cli("export", "--org", "acme", "--module", "contacts", "--format", "csv")[0] == 0
+    for name in ("import_file", "rollback_import", "export_records"):
+        run = latest_run(name)
+        origin = run.remote_job_origin
+        assert origin is not None and origin.job_name == name
+        assert origin.location_name == "contactflow"
+        assert origin.repository_origin.repository_name == "__repository__"
+        assert run.job_code_origin is not None
