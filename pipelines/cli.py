@@ -233,10 +233,10 @@ def rollback(args: argparse.Namespace) -> dict[str, Any]:
         from resources.postgres import migrated_engine
 
     jobstore.get_job(migrated_engine(), args.id, args.org)
-    result = execute_rollback(get_instance(), args.id)
-    if not result.success:
-        raise JobFailed(failure_reason(result))
-    return dict(result.output_for_node("rollback_records"))
+    with execute_rollback(get_instance(), args.id, args.dry_run) as result:
+        if not result.success:
+            raise JobFailed(failure_reason(result))
+        return dict(result.output_for_node("rollback_records"))
 
 
 @command("export")
@@ -458,7 +458,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50)
     _add_json_flag(p)
 
-    _add_job_parser(sub, "rollback", "undo one import")
+    p = _add_job_parser(sub, "rollback", "undo one import")
+    p.add_argument(
+        "--dry-run", action="store_true", help="only report what a rollback would do now"
+    )
 
     p = _add_job_parser(sub, "job", "show one import job, update its metadata or delete it")
     p.add_argument(

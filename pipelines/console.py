@@ -450,7 +450,11 @@ def rollback_summary(result: dict[str, Any]) -> list[Renderable]:
 
     conflicts = result.get("conflicts") or []
     parts: list[Renderable] = [
-        heading(f"Rolled back import job {result['import_job_id']}"),
+        heading(
+            f"Dry run: rolling back import job {result['import_job_id']} would give"
+            if result.get("dry_run")
+            else f"Rolled back import job {result['import_job_id']}"
+        ),
         Text(
             f"{result.get('deleted_rows') or 0:,} records deleted · "
             f"{result.get('restored_rows') or 0:,} restored · {len(conflicts):,} conflicts"

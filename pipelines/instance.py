@@ -29,6 +29,12 @@ RESOURCES: dict[str, Any] = {
     "notifier": NotifierResource(),
 }
 
+
+def with_resources(job: dg.JobDefinition) -> dg.JobDefinition:
+    """`job` bound to the code location's resources, as the CLI runs it (`pipelines.runner`)."""
+    return dg.Definitions(jobs=[job], resources=RESOURCES).get_job_def(job.name)
+
+
 # Runs the CLI executes in-process log to the console only what matters (their events are stored
 # and shown in the UI either way).
 QUIET_LOGGERS = {"console": {"config": {"log_level": "CRITICAL"}}}
@@ -53,7 +59,7 @@ def get_instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
-def failure_reason(result: dg.ExecuteInProcessResult) -> str:
+def failure_reason(result: dg.ExecuteInProcessResult | dg.JobExecutionResult) -> str:
     """The first step failure's message as a person should read it (no exception class)."""
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data:

@@ -45,8 +45,14 @@ class ImportOptions(BaseModel):
     column_mapping: list[ColumnMapping] | None = Field(
         default=None,
         description="Where each source column goes. Columns it does not name get the "
-        "suggested mapping (>= min_confidence); `target_field: null` or `ignored: true` skips "
-        "a column.",
+        "suggested mapping (>= min_confidence) unless suggest_unmapped is false; "
+        "`target_field: null` or `ignored: true` skips a column.",
+    )
+    suggest_unmapped: bool | None = Field(
+        default=None,
+        description="With a partial column_mapping, suggestions fill the columns it does not "
+        "name (a field it maps is not suggested again). Default: true when the mapping names "
+        "fewer columns than the file has.",
     )
     min_confidence: float = Field(
         default=0.6, ge=0, le=1, description="Lowest confidence of a suggestion that is applied."

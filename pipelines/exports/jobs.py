@@ -82,11 +82,13 @@ def export_now(
         run_id = submit_export(engine, job_id, run_config)
         return {"export_job_id": job_id, "run_id": run_id, "status": "queued"}
     run_config["loggers"] = QUIET_LOGGERS
-    result = execute_export(get_instance(), run_config, {EXPORT_NAME_TAG: name} if name else None)
-    job = jobstore.get_job(engine, job_id)
-    if job["status"] != "completed":
-        raise JobFailed(job["reason"] or failure_reason(result))
-    summary = result.output_for_node("publish_export")
+    with execute_export(
+        get_instance(), run_config, {EXPORT_NAME_TAG: name} if name else None
+    ) as result:
+        job = jobstore.get_job(engine, job_id)
+        if job["status"] != "completed":
+            raise JobFailed(job["reason"] or failure_reason(result))
+        summary = result.output_for_node("publish_export")
     if target is not None:
         copied = copy_export(str(summary["file"]), target, force)
         summary = {**summary, "file": copied["file"], "manifest_file": copied["manifest_file"]}
@@ -95,18 +97,20 @@ def export_now(
 
 def execute_export(
     instance: dg.DagsterInstance, run_config: dict[str, Any], tags: dict[str, str] | None = None
-) -> dg.ExecuteInProcessResult:
-    """Run `export_records` in this process on `instance`, so the run shows in the UI (with the
-    code location's resources, without importing the rest of the code location)."""
+) -> Any:
+    """Run `export_records` in this process on `instance`, so the run shows in the UI and can
+    be re-executed there (`pipelines.runner`; open the result with `with`)."""
+    from pipelines.runner import execute_job_run
+
+    return execute_job_run(export_records_with_resources, instance, run_config, tags or {})
+
+
+def export_records_with_resources() -> dg.JobDefinition:
+    """`export_records` with the code location's resources, as a reconstructable target
+    (without importing the rest of the code location)."""
     from pipelines.instance import RESOURCES
 
-    return export_records.execute_in_process(
-        run_config=run_config,
-        instance=instance,
-        tags=tags,
-        raise_on_error=False,
-        resources=RESOURCES,
-    )
+    return dg.Definitions(jobs=[export_records], resources=RESOURCES).get_job_def("export_records")
 
 
 def submit_export(engine: Any, job_id: int, run_config: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ import dagster as dg
 from pipelines.assets import report_export
 from pipelines.exports import jobstore, steps
 from pipelines.exports.steps import ExportRun
+from pipelines.links import file_link, link_metadata
 from pipelines.ops import RETRY, step_guard
 from resources.dagster_postgres import PostgresResource
 from resources.dagster_storage import StorageResource
@@ -101,7 +102,10 @@ def publish_export(
             "content_type": result["content_type"],
             "sha256": result["sha256"],
             "expires_at": result["expires_at"],
-            "download_url": dg.MetadataValue.url(result["download_url"]),
+            **link_metadata(
+                "download_url",
+                file_link(result["file"], "export", run.job_id, url=result["download_url"]),
+            ),
         }
     )
     report_export(context, run, result)

@@ -91,10 +91,25 @@ class ImportConfig(dg.Config):
 
 
 class RollbackConfig(dg.Config):
-    import_job_id: int = Field(description="The import job to undo (`contactflow jobs`).")
+    """Undo one import: delete what it created, restore what it changed (SPEC §4)."""
+
+    import_job_id: int = Field(
+        description="The import job to undo: the import run's `contactflow/import_job_id` tag "
+        "or `contactflow jobs`."
+    )
+    dry_run: bool = Field(
+        default=False,
+        description="Only count: report the deleted and restored rows and the conflicts a "
+        "rollback would give now, and change nothing.",
+    )
 
 
 IMPORT_JOB_TAG = "contactflow/import_job_id"  # set by the CLI, and by parse_file once known
+# Links between an import's run and its rollback runs (the rollback op sets them).
+ROLLBACK_OF_JOB_TAG = "contactflow/rollback_of_import_job"  # on a rollback run
+ROLLBACK_OF_RUN_TAG = "contactflow/rollback_of_run"  # on a rollback run: the import's run id
+ROLLED_BACK_BY_TAG = "contactflow/rolled_back_by_run"  # on the import's run
+DRY_RUN_TAG = "contactflow/dry_run"  # on a rollback run that only counted
 OPTIONS_ERROR_TAG = "contactflow/options_error"  # set by the sensor when a sidecar is unusable
 SENSOR_DEFAULTS = {"create_missing_references": True}  # see docs/operations.md
 
@@ -122,7 +137,8 @@ class ImportTarget:
             from_key = split_partition_key(partition)
             org, module = org or from_key[0], module or from_key[1]
             file_name = file_name or from_key[2]
-        job = tags.get(IMPORT_JOB_TAG, "")
+        # A re-executed run may carry its parent's tags; it records an import job of its own.
+        job = "" if context.run.parent_run_id else tags.get(IMPORT_JOB_TAG, "")
         options = config.option_values()
         return cls(
             org=org,

@@ -108,9 +108,9 @@ def rollback_import() -> None:
 def import_file_with_resources() -> dg.JobDefinition:
     """`import_file` with the code location's resources, as a reconstructable target: the
     steps of a run on the multiprocess or Celery executor load the job from here."""
-    from pipelines.instance import RESOURCES
+    from pipelines.instance import with_resources
 
-    return dg.Definitions(jobs=[import_file], resources=RESOURCES).get_job_def("import_file")
+    return with_resources(import_file)
 
 
 @dataclass
@@ -131,52 +131,46 @@ def execute_import(
     module: str,
     import_job_id: int,
 ) -> ImportRunResult:
-    """Run `import_file` from this process on `instance`, so the run shows in the UI. With the
-    default in-process executor the job runs here with the code location's resources (without
-    importing the rest of the code location); with another executor (CONTACTFLOW_EXECUTOR)
-    this process coordinates and the steps run in their own processes or Celery workers."""
-    from pipelines.instance import RESOURCES, failure_reason
+    """Run `import_file` from this process on `instance`, so the run shows in the UI and can be
+    re-executed there (`pipelines.runner`). With the default in-process executor every step
+    runs here with the code location's resources (without importing the rest of the code
+    location); with another executor (CONTACTFLOW_EXECUTOR) this process coordinates and the
+    steps run in their own processes or Celery workers."""
+    from pipelines.instance import failure_reason
+    from pipelines.runner import execute_job_run
 
     instance.add_dynamic_partitions(IMPORT_PARTITIONS.name or "", [partition_key])
-    tags = {IMPORT_TARGET_TAG: f"{org}/{module}", IMPORT_JOB_TAG: str(import_job_id)}
-    if import_file.executor_def is dg.in_process_executor:
-        result: Any = import_file.execute_in_process(
-            run_config=run_config,
-            instance=instance,
-            partition_key=partition_key,
-            tags=tags,
-            raise_on_error=False,
-            resources=RESOURCES,
-        )
-        return _run_result(result, failure_reason)
-    with dg.execute_job(
-        dg.reconstructable(import_file_with_resources),
-        instance=instance,
-        run_config=run_config,
-        tags={**tags, "dagster/partition": partition_key},
-        raise_on_error=False,
-    ) as result:
-        return _run_result(result, failure_reason)
-
-
-def _run_result(result: Any, failure_reason: Any) -> ImportRunResult:
-    summary = result.output_for_node("write_records") if result.success else None
+    tags = {
+        **import_file.get_tags_for_partition_key(partition_key, None),
+        IMPORT_TARGET_TAG: f"{org}/{module}",
+        IMPORT_JOB_TAG: str(import_job_id),
+    }
+    with execute_job_run(import_file_with_resources, instance, run_config, tags) as result:
+        summary = result.output_for_node("write_records") if result.success else None
     return ImportRunResult(
         result.success, result.run_id, summary, "" if result.success else failure_reason(result)
     )
 
 
-def execute_rollback(instance: dg.DagsterInstance, import_job_id: int) -> dg.ExecuteInProcessResult:
-    from pipelines.instance import QUIET_LOGGERS, RESOURCES
+def rollback_import_with_resources() -> dg.JobDefinition:
+    """`rollback_import` with the code location's resources, as a reconstructable target."""
+    from pipelines.instance import with_resources
 
-    return rollback_import.execute_in_process(
-        run_config={
-            "ops": {"rollback_records": {"config": {"import_job_id": import_job_id}}},
-            "loggers": QUIET_LOGGERS,
-        },
-        instance=instance,
-        raise_on_error=False,
-        resources=RESOURCES,
+    return with_resources(rollback_import)
+
+
+def execute_rollback(
+    instance: dg.DagsterInstance, import_job_id: int, dry_run: bool = False
+) -> Any:
+    """Run `rollback_import` here (`pipelines.runner`); open the result with `with`."""
+    from pipelines.imports.config import RollbackConfig
+    from pipelines.instance import QUIET_LOGGERS
+    from pipelines.runner import execute_job_run
+
+    config = RollbackConfig(import_job_id=import_job_id, dry_run=dry_run)
+    run_config = dg.RunConfig(ops={"rollback_records": config}, loggers=QUIET_LOGGERS)
+    return execute_job_run(
+        rollback_import_with_resources, instance, run_config.to_config_dict(), {}
     )
 
 

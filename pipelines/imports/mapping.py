@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from pipelines.errors import InputRejected
 from pipelines.imports import normalize as norm
@@ -19,23 +20,55 @@ from schemas.options import ColumnMapping, ImportOptions, check_mapping_entry
 def choose_mapping(
     module: ModuleDef, columns: list[str], options: ImportOptions, sample: pd.DataFrame
 ) -> tuple[list[ColumnMapping], list[Suggestion]]:
-    """The mapping to apply: the explicit one, else suggestions above `min_confidence`."""
+    """The mapping to apply: the explicit one, with suggestions above `min_confidence` for the
+    columns it does not name (`suggest_unmapped`); without one, the suggestions."""
     suggestions = suggest_mapping(module, columns, sample)
-    if options.column_mapping is not None:
-        mapping = list(options.column_mapping)
+    suggested = [
+        ColumnMapping(
+            source_column=s.source_column,
+            target_field=s.target_field,
+            value_type=s.value_type,
+            address_part=s.address_part,
+        )
+        for s in suggestions
+        if s.target_field and s.confidence >= options.min_confidence
+    ]
+    if options.column_mapping is None:
+        mapping = suggested
     else:
-        mapping = [
-            ColumnMapping(
-                source_column=s.source_column,
-                target_field=s.target_field,
-                value_type=s.value_type,
-                address_part=s.address_part,
-            )
-            for s in suggestions
-            if s.target_field and s.confidence >= options.min_confidence
-        ]
+        mapping = list(options.column_mapping)
+        named = {entry.source_column for entry in mapping}
+        fill = options.suggest_unmapped
+        if fill or (fill is None and len(named) < len(columns)):
+            mapping += _unclaimed(module, mapping, suggested)
     check_mapping(module, columns, mapping, options)
     return mapping, suggestions
+
+
+def _unclaimed(
+    module: ModuleDef, mapping: list[ColumnMapping], suggested: list[ColumnMapping]
+) -> list[ColumnMapping]:
+    """Suggestions for columns the mapping does not name, leaving out those whose single-value
+    target (a field, an address part) the mapping already fills."""
+    named = {entry.source_column for entry in mapping}
+    taken = {key for entry in mapping if entry.active and (key := _single_value_key(module, entry))}
+    return [
+        entry
+        for entry in suggested
+        if entry.source_column not in named and _single_value_key(module, entry) not in taken
+    ]
+
+
+def _single_value_key(module: ModuleDef, entry: ColumnMapping) -> str | None:
+    """What one column fills when its target holds one value (`address.city`, `email`);
+    None for multi-value fields and attributes."""
+    target = entry.target_field or ""
+    if target.startswith("attributes."):
+        return None
+    f = module.field(target)
+    if f.multi:
+        return None
+    return f"address.{entry.address_part}" if f.data_type is DataType.ADDRESS else f.slug
 
 
 def check_mapping(
@@ -53,11 +86,8 @@ def check_mapping(
             check_mapping_entry(entry, module)
     by_target: dict[str, list[str]] = defaultdict(list)
     for entry in mapping:
-        if entry.active and not (entry.target_field or "").startswith("attributes."):
-            f = module.field(entry.target_field or "")
-            key = f"address.{entry.address_part}" if f.data_type is DataType.ADDRESS else f.slug
-            if not f.multi:
-                by_target[key].append(entry.source_column)
+        if entry.active and (key := _single_value_key(module, entry)):
+            by_target[key].append(entry.source_column)
     for target, sources in by_target.items():
         if len(sources) > 1:
             raise InputRejected(
@@ -231,3 +261,21 @@ def _json_objects(parts: pd.DataFrame) -> pd.Series:
         joined = result[present].where(result[present].isna(), result[present] + ", ")
         result[present] = joined.fillna("") + piece
     return ("{" + result + "}").where(result.notna(), None)
+
+
+def launchpad_yaml(
+    org: str, module: str, file_name: str, options: dict[str, Any], mapping: list[dict[str, Any]]
+) -> str:
+    """The import's run config with the mapping it applied, as YAML to paste into the Dagster
+    Launchpad: the same file and non-default options, and every applied column entry, so
+    changing one column's mapping is editing one line."""
+    defaults = ImportOptions().model_dump(mode="json", exclude_none=True)
+    given = ImportOptions.model_validate(options).model_dump(mode="json", exclude_none=True)
+    changed = {k: v for k, v in given.items() if defaults.get(k) != v and k != "column_mapping"}
+    entries = [
+        ColumnMapping.model_validate(e).model_dump(mode="json", exclude_defaults=True)
+        for e in mapping
+    ]
+    config: dict[str, Any] = {"org": org, "module": module, "file_name": file_name}
+    config["options"] = {"column_mapping": entries, **changed}
+    return yaml.safe_dump({"ops": {"parse_file": {"config": config}}}, sort_keys=False)

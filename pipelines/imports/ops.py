@@ -11,8 +11,19 @@ import pandas as pd
 from pipelines.assets import budget_exceeded, report_import
 from pipelines.errors import ErrorBudgetExceeded, InputRejected
 from pipelines.imports import jobstore, steps
-from pipelines.imports.config import IMPORT_JOB_TAG, ImportConfig, ImportTarget, RollbackConfig
+from pipelines.imports.config import (
+    DRY_RUN_TAG,
+    IMPORT_JOB_TAG,
+    ROLLBACK_OF_JOB_TAG,
+    ROLLBACK_OF_RUN_TAG,
+    ROLLED_BACK_BY_TAG,
+    ImportConfig,
+    ImportTarget,
+    RollbackConfig,
+)
+from pipelines.imports.mapping import launchpad_yaml
 from pipelines.imports.steps import ImportRun, Shard, ShardResult, SharedWork
+from pipelines.links import file_link, link_metadata
 from pipelines.markdown import markdown_table
 from pipelines.ops import RETRY, step_guard
 from resources.dagster_postgres import PostgresResource
@@ -111,9 +122,11 @@ def map_columns(
     with job_guard(context, postgres.engine(), run.job_id):
         SharedWork(run, uploads.storage()).fetch([run.chunk_path("raw", 1)] if run.chunks else [])
         run = steps.map_step(run)
+    config = launchpad_yaml(run.org, run.module_slug, run.file_name, run.options, run.mapping)
     context.add_output_metadata(
         {
             "mapping": dg.MetadataValue.md(markdown_table(pd.DataFrame(run.mapping))),
+            "mapping_run_config": dg.MetadataValue.md(f"```yaml\n{config}```"),
             "fields": ", ".join(run.fields),
         }
     )
@@ -201,7 +214,7 @@ def write_records(
             **counts,
             "import_job_id": run.job_id,
             "shards": run.shards,
-            "errors_file": str(summary["errors_file"]),
+            **_rejects_metadata(run.job_id, summary["errors_file"]),
             "validate_only": run.opts.validate_only,
             "write_phases_seconds": summary["phases"],
         }
@@ -216,6 +229,13 @@ def write_records(
     yield dg.Output(summary)
 
 
+def _rejects_metadata(job_id: int, location: str | None) -> dict[str, Any]:
+    """The rejects file as a link that opens (`pipelines.links`), or a note that there is none."""
+    if not location:
+        return {"errors_file": dg.MetadataValue.text("none: no row was rejected")}
+    return link_metadata("errors_file", file_link(location, "rejects", job_id))
+
+
 def _preview(run: ImportRun) -> str:
     if not run.chunks:
         return "(no rows)"
@@ -226,18 +246,45 @@ def _preview(run: ImportRun) -> str:
 def rollback_records(
     context: dg.OpExecutionContext, config: RollbackConfig, postgres: PostgresResource
 ) -> dict[str, Any]:
-    """Undo one import in one transaction (safe to retry). A failed rollback leaves the
-    import job as it was: its reason is the run's failure, not the job's."""
+    """Undo one import in one transaction (or, with `dry_run`, count what undoing it would
+    do), linking this run and the import's run both ways. Safe to retry; a failed rollback
+    leaves the import job as it was: its reason is the run's failure, not the job's."""
     from pipelines.imports.rollback import rollback_import
 
+    engine = postgres.engine()
     with step_guard(context, fail=lambda reason: None):
-        result = rollback_import(postgres.engine(), config.import_job_id)
+        import_run_id = jobstore.get_job(engine, config.import_job_id)["run_id"]
+        _tag_rollback_run(context, config, import_run_id)
+        result = rollback_import(engine, config.import_job_id, dry_run=config.dry_run)
+    counts = {k: result[k] for k in ("deleted_rows", "restored_rows")}
+    counts["conflicts"] = len(result["conflicts"])
+    if import_run_id and not config.dry_run and context.instance.has_run(import_run_id):
+        _tag_import_run(context, import_run_id, counts)
+    link = {"import_run": dg.MetadataValue.dagster_run(import_run_id)} if import_run_id else {}
     context.add_output_metadata(
-        {
-            "import_job_id": config.import_job_id,
-            "deleted_rows": result["deleted_rows"],
-            "restored_rows": result["restored_rows"],
-            "conflicts": len(result["conflicts"]),
-        }
+        {"import_job_id": config.import_job_id, "dry_run": config.dry_run, **counts, **link}
     )
     return result
+
+
+def _tag_rollback_run(
+    context: dg.OpExecutionContext, config: RollbackConfig, import_run_id: str | None
+) -> None:
+    tags = {ROLLBACK_OF_JOB_TAG: str(config.import_job_id)}
+    if import_run_id:
+        tags[ROLLBACK_OF_RUN_TAG] = import_run_id
+    if config.dry_run:
+        tags[DRY_RUN_TAG] = "true"
+    context.instance.add_run_tags(context.run_id, tags)
+
+
+def _tag_import_run(
+    context: dg.OpExecutionContext, import_run_id: str, counts: dict[str, int]
+) -> None:
+    """The import's run points at the rollback run: a tag, and a line in its event log."""
+    context.instance.add_run_tags(import_run_id, {ROLLED_BACK_BY_TAG: context.run_id})
+    summary = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in counts.items())
+    context.instance.report_engine_event(
+        f"Rolled back by run {context.run_id}: {summary}.",
+        context.instance.get_run_by_id(import_run_id),
+    )

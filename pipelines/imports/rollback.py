@@ -20,13 +20,15 @@ from schemas.modules import MODULES, target_module
 from schemas.tables import RECORD_TABLES
 
 
-def rollback_import(engine: sa.Engine, job_id: int) -> dict[str, Any]:
+def rollback_import(engine: sa.Engine, job_id: int, dry_run: bool = False) -> dict[str, Any]:
+    """Undo import `job_id`; with `dry_run`, do all of it in a transaction that is rolled back,
+    so the counts and conflicts are exactly those a real rollback would give now."""
     job = jobstore.get_job(engine, job_id)
     _check_rollback_possible(job)
     org, module = job["org"], job["module"]
     params = {"job": job_id, "org": org, "module": module}
     conflicts: list[dict[str, Any]] = []
-    with engine.begin() as conn:
+    with engine.connect() as conn, conn.begin() as transaction:
         conn.execute(sa.text(WRITE_LOCK_SQL), params)
         if not conn.execute(
             sa.text("SELECT 1 FROM import_events WHERE import_job_id = :job LIMIT 1"), params
@@ -40,29 +42,33 @@ def rollback_import(engine: sa.Engine, job_id: int) -> dict[str, Any]:
         deleted = _delete_created(conn, module, params, conflicts)
         for reference in _referenced(module):
             _delete_created(conn, reference, params, conflicts)
-        conn.execute(
-            sa.text(
-                "UPDATE import_jobs SET status = 'cancelled', reason = :reason, "
-                "completed_at = :now WHERE id = :job"
-            ),
-            {
-                **params,
-                "now": datetime.now(UTC),
-                "reason": f"rolled back ({len(conflicts)} conflicts)",
-            },
-        )
+        if dry_run:
+            transaction.rollback()
+        else:
+            _mark_cancelled(conn, params, len(conflicts))
     return {
         "import_job_id": job_id,
-        "status": "cancelled",
+        "status": job["status"] if dry_run else "cancelled",
         "deleted_rows": deleted,
         "restored_rows": restored,
         "conflicts": conflicts,
+        **({"dry_run": True} if dry_run else {}),
     }
 
 
 def _referenced(module: str) -> list[str]:
     """The modules whose records an import of `module` may create as references."""
     return sorted({str(f.reference) for f in MODULES[module].references()} - {module})
+
+
+def _mark_cancelled(conn: sa.Connection, params: dict[str, Any], conflicts: int) -> None:
+    conn.execute(
+        sa.text(
+            "UPDATE import_jobs SET status = 'cancelled', reason = :reason, "
+            "completed_at = :now WHERE id = :job"
+        ),
+        {**params, "now": datetime.now(UTC), "reason": f"rolled back ({conflicts} conflicts)"},
+    )
 
 
 def _did_write(job: dict[str, Any]) -> bool:

@@ -127,6 +127,7 @@ def test_import_per_column_merge_mode_overrides(
                 ],
                 "duplicate_strategy": "update",
                 "merge_mode": "fill_empty",
+                "suggest_unmapped": False,
             }
         )
     )
