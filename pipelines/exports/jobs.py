@@ -24,7 +24,12 @@ RESULT_KEYS = (
 )
 
 
-@dg.job(description="Query one org's records in one snapshot and write CSV, XLSX or PDF.")
+# In process: two short steps; a process per step (Dagster's default executor, which the CLI's
+# runs through pipelines.runner would use) re-imports the code location for each.
+@dg.job(
+    executor_def=dg.in_process_executor,
+    description="Query one org's records in one snapshot and write CSV, XLSX or PDF.",
+)
 def export_records() -> None:
     publish_export(render_export())
 

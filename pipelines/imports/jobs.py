@@ -100,7 +100,10 @@ def import_file() -> None:
     write_records(run, results.collect())
 
 
-@dg.job(description="Undo one import: delete what it created, restore what it changed.")
+@dg.job(
+    executor_def=dg.in_process_executor,
+    description="Undo one import: delete what it created, restore what it changed.",
+)
 def rollback_import() -> None:
     rollback_records()
 
