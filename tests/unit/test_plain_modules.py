@@ -22,6 +22,7 @@ DAGSTER_EDGE = {
     "pipelines/demo.py",
     "pipelines/instance.py",
     "pipelines/ops.py",
+    "pipelines/runner.py",
     "pipelines/exports/jobs.py",
     "pipelines/exports/ops.py",
     "pipelines/exports/schedules.py",
