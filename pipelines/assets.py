@@ -158,7 +158,7 @@ def report_import(
         org_rows = checks.org_row_count(conn, module, org)
         outcomes = [
             *checks.import_outcomes({**summary, **counts, "options": run.options}),
-            checks.unique_match_keys(conn, module, org),
+            checks.unique_match_keys(conn, module, org, run.job_id),
         ]
     key = records_key(module.slug)
     context.log_event(

@@ -94,22 +94,34 @@ def no_rejected_rows(error_rows: int, total_rows: int, errors_file: str | None) 
 
 
 def duplicate_match_keys(
-    conn: sa.Connection, module: ModuleDef, org: str | None = None
+    conn: sa.Connection, module: ModuleDef, org: str | None = None, job_id: int | None = None
 ) -> list[dict[str, Any]]:
     """Values of a match key held by two records or more of one org (of `org`, or of every
-    org): one grouped query per key field, served by the (org, key) index."""
+    org): one grouped query per key field. With `job_id`, only the values of the records that
+    import wrote, looked up through the (org, key) index: grouping a whole org of 1.4M
+    contacts by email took 2.7 s, added to every import into it however small (now 0.3 s
+    for a small import; a big one pays in proportion to what it wrote)."""
     found: list[dict[str, Any]] = []
     for slug in match_key_fields(module):
         value = key_expr(module, slug, "t", stage=False)
         column = module.field(slug).column
+        source, where = f"{module.table} t", f"t.{column} IS NOT NULL"
+        if org is not None:
+            where += " AND t.org = :org"
+        if job_id is not None:  # driven by the import's own values, probing the index
+            written = key_expr(module, slug, "w", stage=False)
+            source = (
+                f"(SELECT DISTINCT {written} AS value FROM {module.table} w "
+                f"WHERE w.import_job_id = :job AND w.{column} IS NOT NULL) x "
+                f"JOIN {module.table} t ON {value} = x.value"
+            )
         rows = conn.execute(
             sa.text(
                 f"SELECT t.org, {value} AS value, array_agg(t.id ORDER BY t.id) AS ids "
-                f"FROM {module.table} t WHERE t.{column} IS NOT NULL "
-                f"{'AND t.org = :org ' if org is not None else ''}"
+                f"FROM {source} WHERE {where} "
                 f"GROUP BY t.org, {value} HAVING count(*) > 1 ORDER BY t.org, value LIMIT :n"
             ),
-            {"org": org, "n": MAX_LISTED_DUPLICATES},
+            {"org": org, "job": job_id, "n": MAX_LISTED_DUPLICATES},
         )
         found += [
             {"key": slug, "org": o, "value": v, "record_ids": list(ids)} for o, v, ids in rows
@@ -117,10 +129,15 @@ def duplicate_match_keys(
     return found
 
 
-def unique_match_keys(conn: sa.Connection, module: ModuleDef, org: str | None) -> CheckOutcome:
-    """Failed when two records of one org share a value of one of the module's match keys."""
-    duplicates = duplicate_match_keys(conn, module, org)
+def unique_match_keys(
+    conn: sa.Connection, module: ModuleDef, org: str | None, job_id: int | None = None
+) -> CheckOutcome:
+    """Failed when two records of one org share a value of one of the module's match keys
+    (with `job_id`: a value that import wrote)."""
+    duplicates = duplicate_match_keys(conn, module, org, job_id)
     scope = f"org {org}" if org is not None else "every org"
+    if job_id is not None:
+        scope += f" (the values import job {job_id} wrote)"
     keys = ", ".join(match_key_fields(module))
     if not duplicates:
         return CheckOutcome(UNIQUE_MATCH_KEYS, True, f"no shared {keys} in {scope}")

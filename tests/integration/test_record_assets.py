@@ -96,6 +96,22 @@ def test_import_over_its_error_budget_reports_the_failed_check(imp: Any) -> None
     assert get_instance().get_latest_materialization_event(CONTACTS) is None
 
 
+def test_an_import_checks_only_the_match_key_values_it_wrote(imp: Any, engine: sa.Engine) -> None:
+    imp("Email\nann@example.com\nzed@example.com\n")
+    with engine.begin() as conn:  # a duplicate no later import wrote
+        conn.execute(
+            sa.text("INSERT INTO contacts (org, email) VALUES ('acme', 'zed@example.com')")
+        )
+    imp("Email\nbob@example.com\n")
+    assert _evaluations(_last_run_id())["unique_match_keys"].passed
+    second = imp("Email\nANN@example.com\n", "--duplicates", "create")
+    unique = _evaluations(_last_run_id())["unique_match_keys"]
+    assert not unique.passed
+    (duplicate,) = unique.metadata["duplicates"].value
+    assert (duplicate["key"], duplicate["value"]) == ("email", "ann@example.com")
+    assert f"import job {second['import_job_id']}" in (unique.description or "")
+
+
 def test_on_demand_checks_find_a_planted_duplicate_and_unresolved_references(
     imp: Any, engine: sa.Engine
 ) -> None:
