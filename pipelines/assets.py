@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql
 from pipelines.imports import checks
 from pipelines.imports.checks import CheckOutcome
 from pipelines.imports.steps import ImportRun
+from pipelines.links import file_link, link_metadata
 from resources.dagster_postgres import PostgresResource
 from schemas.modules import MODULES, ModuleDef
 from schemas.tables import RECORD_TABLES
@@ -169,7 +170,7 @@ def report_import(
                 **counts,
                 **_job_metadata(context, run),
                 "org_row_count": org_rows,
-                "rejects_file": _location(summary.get("errors_file")),
+                **_file_metadata("rejects_file", summary.get("errors_file"), "rejects", run.job_id),
                 "job_command": f"contactflow job {run.job_id}",
             },
         )
@@ -217,16 +218,15 @@ def report_export(context: dg.OpExecutionContext, run: "ExportRun", result: dict
                 "org": run.org,
                 "export_job_id": run.job_id,
                 "row_count": run.row_count,
-                "file": _location(result.get("file")),
+                **_file_metadata("file", result.get("file"), "export", run.job_id),
             },
         )
     )
 
 
-def _location(value: str | None) -> dg.MetadataValue:
-    """A stored file as a link the UI can open: a URL as such, a local path as a path."""
-    if not value:
-        return dg.MetadataValue.null()
-    if value.startswith(("http://", "https://", "s3://")):
-        return dg.MetadataValue.url(value)
-    return dg.MetadataValue.path(value.removeprefix("file://"))
+def _file_metadata(name: str, location: str | None, kind: str, job_id: int) -> dict[str, Any]:
+    """A stored file as a link that opens (`pipelines.links`: pre-signed URL or local path,
+    and the fetch command); null when there is none."""
+    if not location:
+        return {name: dg.MetadataValue.null()}
+    return link_metadata(name, file_link(location, kind, job_id))
