@@ -56,8 +56,9 @@ def re2_pattern(pattern: str) -> str | None:
     return pattern.replace(r"\s", _RE2_SPACE)
 
 
-def _arrow_texts(values: np.ndarray) -> pyarrow.Array | None:
-    """Cells that are all text or missing as an Arrow string array; None otherwise."""
+def arrow_texts(values: np.ndarray) -> pyarrow.Array | None:
+    """Cells that are all text or missing as an Arrow string array (missing -> null); None
+    when a cell is something else or cannot be encoded (a lone surrogate)."""
     try:
         return pyarrow.array(values, type=pyarrow.string(), from_pandas=True)
     except (pyarrow.ArrowException, UnicodeError, TypeError, ValueError):
@@ -68,7 +69,7 @@ def full_matches(values: pd.Series, pattern: str) -> np.ndarray:
     """Whether each non-null value matches the anchored `pattern`; True for nulls. In Arrow's
     RE2 (C++, one pass) when every value is text, else with Python's re per value."""
     re2 = re2_pattern(pattern)
-    array = _arrow_texts(values.to_numpy(dtype=object)) if re2 is not None else None
+    array = arrow_texts(values.to_numpy(dtype=object)) if re2 is not None else None
     if re2 is None or array is None:
         matched = values.str.match(pattern).astype("boolean").fillna(False).to_numpy(dtype=bool)
         return matched | values.isna().to_numpy()
@@ -88,7 +89,7 @@ def _multi_check(pattern: str, message: str, phone: bool = False) -> pa.Check:
     def check(series: pd.Series) -> pd.Series:
         cells = series.to_numpy(dtype=object)
         present = np.flatnonzero(pd.notna(cells))
-        texts = _arrow_texts(cells[present])
+        texts = arrow_texts(cells[present])
         re2 = re2_pattern(pattern)
         if texts is None or re2 is None:
             return _multi_check_per_value(series, pattern, phone)

@@ -33,11 +33,12 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from pipelines.imports.mapping import apply_mapping
-from pipelines.imports.normalize import arrow_texts, blank_as_null
+from pipelines.imports.normalize import blank_as_null
 from pipelines.imports.parse import RowError
 from pipelines.imports.validate import validate_chunk
 from schemas.modules import MULTI_SEP, PART_SEP, DataType, ModuleDef, get_module
 from schemas.options import ColumnMapping, ImportOptions
+from schemas.validation import arrow_texts
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dateutil import parser as date_parser  # type: ignore[import-untyped, unused-ignore]
 
-from schemas.validation import DOMAIN_RE, E164_RE, EMAIL_RE, LINKEDIN_RE, URL_RE, re2_pattern
+from schemas.validation import (
+    DOMAIN_RE,
+    E164_RE,
+    EMAIL_RE,
+    LINKEDIN_RE,
+    URL_RE,
+    arrow_texts,
+    re2_pattern,
+)
 
 FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
     {
@@ -236,15 +244,6 @@ def _stripped_texts(s: pd.Series) -> pd.Series | None:
     # code point), in C rather than one Python call per cell.
     stripped = blank_as_null(pc.utf8_trim_whitespace(texts))
     return _series(stripped.to_numpy(zero_copy_only=False), s)
-
-
-def arrow_texts(values: np.ndarray) -> pa.Array | None:
-    """Cells that are all text or missing as an Arrow string array (missing -> null); None
-    when a cell is something else or cannot be encoded (a lone surrogate)."""
-    try:
-        return pa.array(values, type=pa.string(), from_pandas=True)
-    except (pa.ArrowException, UnicodeError, TypeError, ValueError):
-        return None
 
 
 def blank_as_null(texts: pa.Array) -> pa.Array:

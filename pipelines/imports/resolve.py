@@ -299,33 +299,30 @@ class Resolver:
             if f != "attributes" and self.module.field(f).stored_in_table
         ]
 
-    def new_values(self) -> list[tuple[str, str]]:
-        """(column, SQL of the imported value in the column's type) for each mapped column,
-        over the staged rows as s."""
-        values = [(f.column, typed_value(f)) for f in self.record_fields()]
+    def merge_fields(self) -> list[tuple[FieldDef, str, str]]:
+        """(field, record column, SQL of the imported value in the column's type over the
+        staged rows as s) for each mapped column."""
+        fields = [(f, f.column, typed_value(f)) for f in self.record_fields()]
         if "attributes" in self.fields:
-            values.append(("attributes", 's."attributes"::jsonb'))
-        return values
+            attributes = FieldDef("attributes", "Attributes")
+            fields.append((attributes, "attributes", 's."attributes"::jsonb'))
+        return fields
 
     def merged_columns(self, pretyped: bool = False) -> list[tuple[str, str, str]]:
         """(column, merged SQL, field slug) for each mapped column, for rows joined as s/t.
         `pretyped`: s holds each imported value already typed, as `_new_<column>`."""
-        fields = [(f.column, f) for f in self.record_fields()]
-        if "attributes" in self.fields:
-            fields.append(("attributes", FieldDef("attributes", "Attributes")))
-        typed = dict(self.new_values())
         return [
             (
                 column,
                 merged_value(
                     f,
                     self.merge_mode(f.slug),
-                    f's."_new_{column}"' if pretyped else typed[column],
+                    f's."_new_{column}"' if pretyped else new,
                     f"t.{column}",
                 ),
                 f.slug,
             )
-            for column, f in fields
+            for f, column, new in self.merge_fields()
         ]
 
     def link_changes(self) -> list[tuple[FieldDef, str]]:
@@ -375,7 +372,7 @@ class Resolver:
             else ("'{}'::text[]")
         )
         kept = "".join(f', m."{column}"' for column, _, _ in columns)
-        typed = "".join(f', {sql} AS "_new_{column}"' for column, sql in self.new_values())
+        typed = "".join(f', {sql} AS "_new_{column}"' for _, column, sql in self.merge_fields())
         links = self.module.multi_references(self.fields)
         typed += "".join(f", s.{f.stage_column}" for f in links)
         # Each OFFSET 0 keeps its query a sub-plan. Flattened, the staged text would be cast
