@@ -224,6 +224,18 @@ def job(args: argparse.Namespace) -> dict[str, Any]:
     return jobstore.get_job(engine, args.id, args.org)
 
 
+@command("history")
+def history(args: argparse.Namespace) -> dict[str, Any]:
+    """Field-level provenance of one record (issue 15 item 1)."""
+    with _loading_modules():
+        from pipelines.imports.history import record_history
+        from pipelines.names import check_org
+        from resources.postgres import migrated_engine
+
+    check_org(args.org)
+    return record_history(migrated_engine(), args.org, args.module, args.id, args.email)
+
+
 @command("rollback")
 def rollback(args: argparse.Namespace) -> dict[str, Any]:
     with _loading_modules():
@@ -456,6 +468,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source")
     p.add_argument("--campaign")
     p.add_argument("--limit", type=int, default=50)
+    _add_json_flag(p)
+
+    p = sub.add_parser(
+        "history", help="which import, file and row set each field of one record, newest first"
+    )
+    p.add_argument("--org", required=True)
+    p.add_argument("--module", required=True)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=int, help="the record's id")
+    which.add_argument("--email", help="the record's email (contacts)")
     _add_json_flag(p)
 
     p = _add_job_parser(sub, "rollback", "undo one import")

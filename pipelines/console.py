@@ -475,6 +475,35 @@ def rollback_summary(result: dict[str, Any]) -> list[Renderable]:
     return parts
 
 
+@renders("history")
+def history_summary(result: dict[str, Any]) -> list[Renderable]:
+    """One block per change, newest first: when, what, which import, file and row, then a
+    table of the fields it set (old -> new)."""
+    from rich.text import Text
+
+    changes = result.get("changes") or []
+    parts: list[Renderable] = [
+        heading(f"Record {result['record_id']}: {len(changes):,} changes, newest first")
+    ]
+    for change in changes:
+        source = f"import job {change['import_job_id']}"
+        if change.get("file_name"):
+            source += f", {change['file_name']}"
+        if change.get("row") is not None:
+            source += f" row {change['row']:,}"
+        parts.append(Text(f"{when(change.get('at'))}  {change['action']}  ({source})"))
+        fields = change.get("fields") or {}
+        if fields:
+            parts.append(
+                table(
+                    ["field", "old", "new"],
+                    [[name, show(v["old"]), show(v["new"])] for name, v in fields.items()],
+                    flexible=["old", "new"],
+                )
+            )
+    return parts
+
+
 @renders("export")
 def export_summary(result: dict[str, Any]) -> list[Renderable]:
     if "row_count" not in result:

@@ -158,12 +158,18 @@ import_events = sa.Table(
     sa.Column("record_id", sa.BigInteger, nullable=False),
     sa.Column("action", sa.Text, nullable=False),
     sa.Column("before", JSONB),
+    # Provenance (contactflow history): an update's new values and the source row it came from.
+    sa.Column("after", JSONB),
+    sa.Column("source_row", sa.BigInteger),
     sa.Column(
         "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
     ),
-    sa.CheckConstraint("action IN ('created','updated','deleted')", name="ck_import_events_action"),
+    sa.CheckConstraint(
+        "action IN ('created','updated','deleted','rolled_back')", name="ck_import_events_action"
+    ),
     sa.Index("ix_import_events_job", "import_job_id"),
     sa.Index("ix_import_events_created_at", "created_at"),
+    sa.Index("ix_import_events_record", "record_id"),
 )
 
 export_jobs = sa.Table(

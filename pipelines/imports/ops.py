@@ -217,6 +217,7 @@ def write_records(
             **_rejects_metadata(run.job_id, summary["errors_file"]),
             "validate_only": run.opts.validate_only,
             "write_phases_seconds": summary["phases"],
+            **_changes_metadata(engine, run, summary),
         }
     )
     if lost := steps.losses(summary):
@@ -227,6 +228,31 @@ def write_records(
     if not run.opts.validate_only:
         report_import(context, engine, run, summary, counts)
     yield dg.Output(summary)
+
+
+def _changes_metadata(engine: Any, run: ImportRun, summary: dict[str, Any]) -> dict[str, Any]:
+    """The first records the import changed, field by field (provenance, issue 15 item 1)."""
+    if run.opts.validate_only or not (summary["updated_rows"] or summary["deleted_rows"]):
+        return {}
+    from pipelines.imports.history import import_changes
+
+    rows = [
+        {
+            "record": c["record_id"],
+            "row": c["row"],
+            "action": c["action"],
+            "field": name,
+            "old": value["old"],
+            "new": value["new"],
+        }
+        for c in import_changes(engine, run.job_id)
+        for name, value in c["fields"].items()
+    ]
+    command = f"contactflow history --org {run.org} --module {run.module_slug} --id RECORD"
+    return {
+        "changes": dg.MetadataValue.md(markdown_table(pd.DataFrame(rows))),
+        "history_command": dg.MetadataValue.text(command),
+    }
 
 
 def _rejects_metadata(job_id: int, location: str | None) -> dict[str, Any]:

@@ -135,6 +135,19 @@ def _restore_deleted(
         params,
         conflicts,
     )
+    # Provenance: the records this rollback brings back.
+    conn.execute(
+        sa.text(
+            f"""INSERT INTO import_events (import_job_id, org, module, record_id, action,
+                  after, source_row)
+            SELECT e.import_job_id, e.org, e.module, e.record_id, 'rolled_back', e.before,
+                   e.source_row
+            FROM import_events e WHERE e.import_job_id = :job AND e.module = :module
+              AND e.action = 'deleted'
+              AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = e.record_id)"""
+        ),
+        params,
+    )
     result = conn.execute(
         sa.text(
             f"""INSERT INTO {table} SELECT (jsonb_populate_record(NULL::{table}, e.before)).*
@@ -189,6 +202,17 @@ def _restore_updated(
         params,
         extra=f"AND EXISTS (SELECT 1 FROM {table} t2 WHERE t2.id = e.record_id "
         "AND t2.import_job_id = :job)",
+    )
+    # Provenance: what the rollback changes back, as the update's images swapped.
+    conn.execute(
+        sa.text(
+            f"""INSERT INTO import_events (import_job_id, org, module, record_id, action,
+                  before, after, source_row)
+            SELECT e.import_job_id, e.org, e.module, e.record_id, 'rolled_back', e.after,
+                   e.before, e.source_row
+            FROM import_events e WHERE {mine}"""
+        ),
+        params,
     )
     result = conn.execute(
         sa.text(

@@ -92,11 +92,6 @@ class Writer:
         columns = self.r.merged_columns()
         # The merged values and before-images were computed when planning
         # (Resolver.plan_updates).
-        self.run(
-            f"""INSERT INTO import_events (import_job_id, org, module, record_id, action, before)
-                SELECT :job, :org, :module, u._target, 'updated', u._before
-                FROM {self.r.updates} u WHERE cardinality(u._changed) > 0"""
-        )
         assignments = "".join(f'{column} = u."{column}", ' for column, _, _ in columns)
         self.run(
             f"""UPDATE {self.module.table} t SET {assignments}updated_at = now(),
@@ -106,6 +101,30 @@ class Writer:
         )
         for f in self.module.multi_references(self.r.fields):
             self._replace_links(f, self.r.merge_mode(f.slug))
+        # After the links are replaced, so that a multi reference's new ids are the stored ones.
+        self.run(
+            f"""INSERT INTO import_events (import_job_id, org, module, record_id, action, before,
+                  after, source_row)
+                SELECT :job, :org, :module, u._target, 'updated', u._before,
+                       {self.after_image(columns)}, u._row
+                FROM {self.r.updates} u WHERE cardinality(u._changed) > 0"""
+        )
+
+    def after_image(self, columns: list[tuple[str, str, str]]) -> str:
+        """SQL (over the updates table as u) of what an update changed, after it did: each
+        changed field's new value, and a changed multi reference's ids (provenance: the
+        before-image holds the old values)."""
+        parts = [
+            f"CASE WHEN '{slug}' = ANY(u._changed) THEN jsonb_build_object('{column}', "
+            f"u.\"{column}\") ELSE '{{}}'::jsonb END"
+            for column, _, slug in columns
+        ]
+        parts += [
+            f"CASE WHEN '{f.slug}' = ANY(u._changed) THEN jsonb_build_object('{image_key(f)}', "
+            f"{linked_ids(self.module, f, 'u._target')}) ELSE '{{}}'::jsonb END"
+            for f in self.module.multi_references(self.r.fields)
+        ]
+        return " || ".join(parts) if parts else "'{}'::jsonb"
 
     def _replace_links(self, f: FieldDef, mode: str) -> None:
         """Links of updated records (a contact's groups) after the merge mode is applied."""
@@ -197,9 +216,17 @@ class Writer:
                 f"t.id IN (SELECT _target FROM {self.table} WHERE _action = 'delete') "
                 "AND t.org = :org"
             )
+        source_row = (
+            "NULL"
+            if overwrite
+            else f"(SELECT min(s._row) FROM {self.table} s WHERE s._target = t.id "
+            "AND s._action = 'delete')"
+        )
         self.run(
-            f"""INSERT INTO import_events (import_job_id, org, module, record_id, action, before)
-                SELECT :job, :org, :module, t.id, 'deleted', {before_image(self.module)}
+            f"""INSERT INTO import_events (import_job_id, org, module, record_id, action, before,
+                  source_row)
+                SELECT :job, :org, :module, t.id, 'deleted', {before_image(self.module)},
+                       {source_row}
                 FROM {table} t WHERE {where}"""
         )
         result = self.run(f"DELETE FROM {table} t WHERE {where}")
