@@ -158,7 +158,7 @@ import_events = sa.Table(
     sa.Column("record_id", sa.BigInteger, nullable=False),
     sa.Column("action", sa.Text, nullable=False),
     sa.Column("before", JSONB),
-    # Provenance (contactflow history): an update's new values and the source row it came from.
+    # Provenance (contactflow history): the source row of a change; a rollback's restored values.
     sa.Column("after", JSONB),
     sa.Column("source_row", sa.BigInteger),
     sa.Column(

@@ -1,15 +1,16 @@
-"""import_events carry provenance: the source row and the new values of an update; rollbacks
-leave events too
+"""import_events carry provenance: the source row of each change; rollbacks leave events too
 
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-05 18:00:00
 
 `contactflow history` (issue 15 item 1) reads a record's changes from its events: an update's
-event holds the changed fields' old values (`before`, as rollback always needed), now also
-their new values (`after`) and the 1-based source row. A rollback writes a `rolled_back`
-event per record it restores or deletes. The index on (record_id) serves the per-record
-lookup; creates still write no event (the record carries `created_by_import_id`/`_row`).
+event holds the changed fields' old values (`before`, as rollback always needed) and now the
+1-based source row. Its new values are not stored (they are the record's values until the
+next event), so an update pays one bigint. A rollback writes a `rolled_back` event per record
+it restores, with the values it replaced (`before`) and restored (`after`). The index on
+(record_id) serves the per-record lookup; creates still write no event (the record carries
+`created_by_import_id` and `created_by_row`).
 """
 
 import sqlalchemy as sa

@@ -60,11 +60,12 @@ def record_history(
         events = _events(conn, org, module, record_id)
         if current is None and not events:
             raise InputRejected(f"No {module.slug} record {record_id} in org {org!r}.")
-        jobs = _file_names(conn, {e["import_job_id"] for e in events} | _creator(current))
-    names = _field_names(module)
-    changes = [_change(e, jobs, names) for e in events]
-    created = _creation(current, events, jobs, names)
-    return {"record_id": record_id, "changes": changes + ([created] if created else [])}
+        creators = {e["before"].get("created_by_import_id") for e in events if e["before"]}
+        creators.add((current or {}).get("created_by_import_id"))
+        job_ids = {e["import_job_id"] for e in events} | {int(j) for j in creators if j}
+        jobs = _file_names(conn, job_ids)
+    changes = _walk(current, events, jobs, _field_names(module))
+    return {"record_id": record_id, "changes": changes}
 
 
 def _record_by_email(conn: sa.Connection, org: str, module: ModuleDef, email: str) -> int:
@@ -106,11 +107,6 @@ def _events(
     return [dict(r._mapping) for r in rows]
 
 
-def _creator(image: dict[str, Any] | None) -> set[int]:
-    job = (image or {}).get("created_by_import_id")
-    return {int(job)} if job is not None else set()
-
-
 def _file_names(conn: sa.Connection, job_ids: set[int]) -> dict[int, str | None]:
     if not job_ids:
         return {}
@@ -140,64 +136,78 @@ def _fields(
     }
 
 
-def _change(
-    event: dict[str, Any], jobs: dict[int, str | None], names: dict[str, str]
-) -> dict[str, Any]:
-    return {
-        "import_job_id": event["import_job_id"],
-        "file_name": jobs.get(event["import_job_id"]),
-        "row": event["source_row"],
-        "action": ACTIONS[event["action"]],
-        "fields": _fields(event["before"], event["after"], names),
-        "at": event["created_at"].isoformat(),
-    }
-
-
-def _creation(
+def _walk(
     current: dict[str, Any] | None,
     events: list[dict[str, Any]],
     jobs: dict[int, str | None],
     names: dict[str, str],
-) -> dict[str, Any] | None:
-    """The create entry of a record an import created (and that still exists): its values at
-    creation are today's with every later change undone, newest first."""
-    if current is None or current.get("created_by_import_id") is None:
-        return None
-    values = dict(current)
+) -> list[dict[str, Any]]:
+    """The changes, newest first, walking back from the record as it is now. An update's new
+    values are not stored: a field's value after an update is its value before the next
+    change to it, or today's. What is left after undoing every change is the record as
+    its import created it (the last entry)."""
+    state = dict(current or {})
+    changes = []
     for event in events:
-        if event["action"] in ("updated", "rolled_back"):
-            values.update(event["before"] or {})
-    job = int(current["created_by_import_id"])
+        before, after = event["before"] or {}, event["after"] or {}
+        if event["action"] == "updated":
+            after = _only(state, before) or {}
+        changes.append(_entry(event["import_job_id"], event["source_row"], event["action"], jobs))
+        changes[-1].update(fields=_fields(before, after, names), at=event["created_at"].isoformat())
+        if event["action"] == "rolled_back" and event["before"] is None:
+            state = {}  # the rollback brought back a deleted record: before it, none
+        else:
+            state.update(before)
+    creator = state.get("created_by_import_id")
+    if creator is not None:
+        created = _entry(int(creator), state.get("created_by_row"), "created", jobs)
+        values = {k: v for k, v in state.items() if v not in (None, [])}
+        changes.append(
+            {**created, "fields": _fields({}, values, names), "at": state.get("created_at")}
+        )
+    return changes
+
+
+def _only(image: dict[str, Any] | None, keys: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The image's values of `keys` (an update's changed fields)."""
+    return None if image is None else {k: image.get(k) for k in keys or {}}
+
+
+def _entry(job: int, row: int | None, action: str, jobs: dict[int, str | None]) -> dict[str, Any]:
     return {
         "import_job_id": job,
         "file_name": jobs.get(job),
-        "row": current.get("created_by_row"),
-        "action": "create",
-        "fields": _fields({}, {k: v for k, v in values.items() if v not in (None, [])}, names),
-        "at": current.get("created_at"),
+        "row": row,
+        "action": ACTIONS[action],
     }
 
 
-def import_changes(engine: sa.Engine, job_id: int, limit: int = 20) -> list[dict[str, Any]]:
+def import_changes(
+    engine: sa.Engine, module: ModuleDef, job_id: int, limit: int = 20
+) -> list[dict[str, Any]]:
     """The first `limit` records an import updated or deleted, in source-row order, each with
-    its fields old -> new (the run's metadata shows them; `contactflow history` has the rest)."""
+    its fields old -> new (new: the record now, so call it right after the import; the run's
+    metadata shows them, `contactflow history` has the rest)."""
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text(
-                """SELECT module, record_id, action, before, after, source_row
-                FROM import_events WHERE import_job_id = :job
-                  AND action IN ('updated', 'deleted')
-                ORDER BY source_row NULLS LAST, id LIMIT :limit"""
+                f"""SELECT e.record_id, e.action, e.before, e.source_row, x.image
+                FROM import_events e
+                LEFT JOIN LATERAL (SELECT {before_image(module)} AS image FROM {module.table} t
+                                   WHERE t.id = e.record_id) x ON e.action = 'updated'
+                WHERE e.import_job_id = :job AND e.action IN ('updated', 'deleted')
+                ORDER BY e.source_row NULLS LAST, e.id LIMIT :limit"""
             ),
             {"job": job_id, "limit": limit},
         )
         events = [dict(r._mapping) for r in rows]
+    names = _field_names(module)
     return [
         {
             "record_id": e["record_id"],
             "row": e["source_row"],
             "action": ACTIONS[e["action"]],
-            "fields": _fields(e["before"], e["after"], _field_names(get_module(e["module"]))),
+            "fields": _fields(e["before"], _only(e["image"], e["before"]), names),
         }
         for e in events
     ]

@@ -245,7 +245,7 @@ def _changes_metadata(engine: Any, run: ImportRun, summary: dict[str, Any]) -> d
             "old": value["old"],
             "new": value["new"],
         }
-        for c in import_changes(engine, run.job_id)
+        for c in import_changes(engine, run.module, run.job_id)
         for name, value in c["fields"].items()
     ]
     command = f"contactflow history --org {run.org} --module {run.module_slug} --id RECORD"

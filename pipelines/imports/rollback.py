@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from pipelines.errors import JobFailed
 from pipelines.imports import jobstore
-from pipelines.imports.write import WRITE_LOCK_SQL, image_key
+from pipelines.imports.write import WRITE_LOCK_SQL, before_image, image_key
 from schemas.modules import MODULES, target_module
 from schemas.tables import RECORD_TABLES
 
@@ -203,14 +203,18 @@ def _restore_updated(
         extra=f"AND EXISTS (SELECT 1 FROM {table} t2 WHERE t2.id = e.record_id "
         "AND t2.import_job_id = :job)",
     )
-    # Provenance: what the rollback changes back, as the update's images swapped.
+    # Provenance: each restored field's value now (`before`) and the value it gets back.
     conn.execute(
         sa.text(
             f"""INSERT INTO import_events (import_job_id, org, module, record_id, action,
                   before, after, source_row)
-            SELECT e.import_job_id, e.org, e.module, e.record_id, 'rolled_back', e.after,
+            SELECT e.import_job_id, e.org, e.module, e.record_id, 'rolled_back',
+                   (SELECT jsonb_object_agg(k, x.image->k) FROM jsonb_object_keys(e.before) k),
                    e.before, e.source_row
-            FROM import_events e WHERE {mine}"""
+            FROM import_events e
+            JOIN LATERAL (SELECT {before_image(definition)} AS image FROM {table} t
+                          WHERE t.id = e.record_id) x ON true
+            WHERE {mine}"""
         ),
         params,
     )

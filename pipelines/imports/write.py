@@ -101,30 +101,14 @@ class Writer:
         )
         for f in self.module.multi_references(self.r.fields):
             self._replace_links(f, self.r.merge_mode(f.slug))
-        # After the links are replaced, so that a multi reference's new ids are the stored ones.
+        # The new values are not stored: they are the record's values until a later event
+        # (pipelines.imports.history), so provenance costs an update only its source row.
         self.run(
             f"""INSERT INTO import_events (import_job_id, org, module, record_id, action, before,
-                  after, source_row)
-                SELECT :job, :org, :module, u._target, 'updated', u._before,
-                       {self.after_image(columns)}, u._row
+                  source_row)
+                SELECT :job, :org, :module, u._target, 'updated', u._before, u._row
                 FROM {self.r.updates} u WHERE cardinality(u._changed) > 0"""
         )
-
-    def after_image(self, columns: list[tuple[str, str, str]]) -> str:
-        """SQL (over the updates table as u) of what an update changed, after it did: each
-        changed field's new value, and a changed multi reference's ids (provenance: the
-        before-image holds the old values)."""
-        parts = [
-            f"CASE WHEN '{slug}' = ANY(u._changed) THEN jsonb_build_object('{column}', "
-            f"u.\"{column}\") ELSE '{{}}'::jsonb END"
-            for column, _, slug in columns
-        ]
-        parts += [
-            f"CASE WHEN '{f.slug}' = ANY(u._changed) THEN jsonb_build_object('{image_key(f)}', "
-            f"{linked_ids(self.module, f, 'u._target')}) ELSE '{{}}'::jsonb END"
-            for f in self.module.multi_references(self.r.fields)
-        ]
-        return " || ".join(parts) if parts else "'{}'::jsonb"
 
     def _replace_links(self, f: FieldDef, mode: str) -> None:
         """Links of updated records (a contact's groups) after the merge mode is applied."""
