@@ -157,9 +157,11 @@ def report_import(
     module, org = run.module, run.org
     with engine.connect() as conn:
         org_rows = checks.org_row_count(conn, module, org)
+        written = counts.get("created_rows", 0) + counts.get("updated_rows", 0)
+        probe = checks.probe_written_keys(written, org_rows)
         outcomes = [
             *checks.import_outcomes({**summary, **counts, "options": run.options}),
-            checks.unique_match_keys(conn, module, org, run.job_id),
+            checks.unique_match_keys(conn, module, org, run.job_id, probe),
         ]
     key = records_key(module.slug)
     context.log_event(

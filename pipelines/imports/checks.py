@@ -94,32 +94,41 @@ def no_rejected_rows(error_rows: int, total_rows: int, errors_file: str | None) 
 
 
 def duplicate_match_keys(
-    conn: sa.Connection, module: ModuleDef, org: str | None = None, job_id: int | None = None
+    conn: sa.Connection,
+    module: ModuleDef,
+    org: str | None = None,
+    job_id: int | None = None,
+    probe: bool = True,
 ) -> list[dict[str, Any]]:
     """Values of a match key held by two records or more of one org (of `org`, or of every
-    org): one grouped query per key field. With `job_id`, only the values of the records that
-    import wrote, looked up through the (org, key) index: grouping a whole org of 1.4M
-    contacts by email took 2.7 s, added to every import into it however small (now 0.3 s
-    for a small import; a big one pays in proportion to what it wrote)."""
+    org): one grouped query per key field. With `job_id`, only values that a record the
+    import wrote holds, found one of two ways (`import_check_scope` picks):
+    - `probe`: the import's values looked up through the (org, key) index. Grouping a whole
+      org of 1.4M contacts took 2.7 s, which every small import would pay (0.3 s this way);
+    - else one grouped scan of the org, keeping the groups with a record of the import: for
+      an import that wrote much of the org, probing cost more (860k values: 7 s)."""
     found: list[dict[str, Any]] = []
     for slug in match_key_fields(module):
         value = key_expr(module, slug, "t", stage=False)
         column = module.field(slug).column
         source, where = f"{module.table} t", f"t.{column} IS NOT NULL"
+        having = "count(*) > 1"
         if org is not None:
             where += " AND t.org = :org"
-        if job_id is not None:  # driven by the import's own values, probing the index
+        if job_id is not None and probe:
             written = key_expr(module, slug, "w", stage=False)
             source = (
                 f"(SELECT DISTINCT {written} AS value FROM {module.table} w "
                 f"WHERE w.import_job_id = :job AND w.{column} IS NOT NULL) x "
                 f"JOIN {module.table} t ON {value} = x.value"
             )
+        elif job_id is not None:
+            having += " AND bool_or(t.import_job_id = :job)"
         rows = conn.execute(
             sa.text(
                 f"SELECT t.org, {value} AS value, array_agg(t.id ORDER BY t.id) AS ids "
                 f"FROM {source} WHERE {where} "
-                f"GROUP BY t.org, {value} HAVING count(*) > 1 ORDER BY t.org, value LIMIT :n"
+                f"GROUP BY t.org, {value} HAVING {having} ORDER BY t.org, value LIMIT :n"
             ),
             {"org": org, "job": job_id, "n": MAX_LISTED_DUPLICATES},
         )
@@ -130,11 +139,15 @@ def duplicate_match_keys(
 
 
 def unique_match_keys(
-    conn: sa.Connection, module: ModuleDef, org: str | None, job_id: int | None = None
+    conn: sa.Connection,
+    module: ModuleDef,
+    org: str | None,
+    job_id: int | None = None,
+    probe: bool = True,
 ) -> CheckOutcome:
     """Failed when two records of one org share a value of one of the module's match keys
     (with `job_id`: a value that import wrote)."""
-    duplicates = duplicate_match_keys(conn, module, org, job_id)
+    duplicates = duplicate_match_keys(conn, module, org, job_id, probe)
     scope = f"org {org}" if org is not None else "every org"
     if job_id is not None:
         scope += f" (the values import job {job_id} wrote)"
@@ -148,6 +161,12 @@ def unique_match_keys(
         + "; ".join(f"{d['org']} {d['key']}={d['value']!r}: {d['record_ids']}" for d in duplicates),
         metadata={"duplicates": duplicates},
     )
+
+
+def probe_written_keys(written_rows: int, org_rows: int) -> bool:
+    """Whether an import's unique_match_keys check probes the key index with the values it
+    wrote (cheaper while it wrote under a fifth of the org) or groups the org in one scan."""
+    return written_rows * 5 < org_rows
 
 
 def org_row_count(conn: sa.Connection, module: ModuleDef, org: str) -> int:

@@ -112,6 +112,33 @@ def test_an_import_checks_only_the_match_key_values_it_wrote(imp: Any, engine: s
     assert f"import job {second['import_job_id']}" in (unique.description or "")
 
 
+def test_probing_and_scanning_find_the_same_duplicates_of_an_import(
+    imp: Any, engine: sa.Engine
+) -> None:
+    from pipelines.imports.checks import duplicate_match_keys, probe_written_keys
+    from schemas.modules import get_module
+
+    rows = "".join(f"person{i}@example.com\n" for i in range(20))
+    imp(f"Email\nzed@example.com\n{rows}")
+    late = imp("Email\nANN@example.com\nbob@example.com\n")
+    with engine.begin() as conn:  # one duplicate of a value the import wrote, one of another
+        conn.execute(
+            sa.text(
+                "INSERT INTO contacts (org, email) VALUES ('acme', 'ann@example.com'), "
+                "('acme', 'zed@example.com')"
+            )
+        )
+    assert probe_written_keys(2, 25) and not probe_written_keys(5, 25)
+    contacts, job = get_module("contacts"), late["import_job_id"]
+    with engine.connect() as conn:
+        probed = duplicate_match_keys(conn, contacts, "acme", job, probe=True)
+        scanned = duplicate_match_keys(conn, contacts, "acme", job, probe=False)
+        everything = duplicate_match_keys(conn, contacts, "acme")
+    assert probed == scanned
+    assert [d["value"] for d in probed] == ["ann@example.com"]
+    assert [d["value"] for d in everything] == ["ann@example.com", "zed@example.com"]
+
+
 def test_on_demand_checks_find_a_planted_duplicate_and_unresolved_references(
     imp: Any, engine: sa.Engine
 ) -> None:
