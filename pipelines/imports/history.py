@@ -185,18 +185,18 @@ def _entry(job: int, row: int | None, action: str, jobs: dict[int, str | None]) 
 def import_changes(
     engine: sa.Engine, module: ModuleDef, job_id: int, limit: int = 20
 ) -> list[dict[str, Any]]:
-    """The first `limit` records an import updated or deleted, in source-row order, each with
+    """The first `limit` records an import updated or deleted (in record order), each with
     its fields old -> new (new: the record now, so call it right after the import; the run's
     metadata shows them, `contactflow history` has the rest)."""
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text(
                 f"""SELECT e.record_id, e.action, e.before, e.source_row, x.image
-                FROM import_events e
+                FROM (SELECT * FROM import_events WHERE import_job_id = :job
+                        AND action IN ('updated', 'deleted') ORDER BY id LIMIT :limit) e
                 LEFT JOIN LATERAL (SELECT {before_image(module)} AS image FROM {module.table} t
                                    WHERE t.id = e.record_id) x ON e.action = 'updated'
-                WHERE e.import_job_id = :job AND e.action IN ('updated', 'deleted')
-                ORDER BY e.source_row NULLS LAST, e.id LIMIT :limit"""
+                ORDER BY e.id"""
             ),
             {"job": job_id, "limit": limit},
         )
