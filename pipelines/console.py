@@ -475,6 +475,33 @@ def rollback_summary(result: dict[str, Any]) -> list[Renderable]:
     return parts
 
 
+@renders("erase")
+def erase_summary(result: dict[str, Any]) -> list[Renderable]:
+    from rich.text import Text
+
+    records = result.get("erased_records") or 0
+    touched = {kind: count for kind, count in (result.get("touched") or {}).items() if count}
+    parts: list[Renderable] = [
+        heading(
+            f"Dry run: erasing would remove {records:,} records"
+            if result.get("dry_run")
+            else f"Erased {records:,} records"
+        ),
+        table(
+            ["table or file kind", "count"],
+            [[kind, show(count)] for kind, count in sorted(touched.items())],
+            numeric=["count"],
+        )
+        if touched
+        else Text("Nothing held the selected people."),
+    ]
+    if result.get("receipt_file"):
+        parts.append(Text(f"Receipt (no personal data): {local_path(result['receipt_file'])}"))
+    elif result.get("dry_run"):
+        parts.append(Text("Nothing was changed; run it without --dry-run to erase."))
+    return parts
+
+
 @renders("export")
 def export_summary(result: dict[str, Any]) -> list[Renderable]:
     if "row_count" not in result:
