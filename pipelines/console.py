@@ -479,13 +479,14 @@ def rollback_summary(result: dict[str, Any]) -> list[Renderable]:
 def erase_summary(result: dict[str, Any]) -> list[Renderable]:
     from rich.text import Text
 
-    records = result.get("erased_records") or 0
-    touched = {kind: count for kind, count in (result.get("touched") or {}).items() if count}
+    count = result.get("erased_records") or 0
+    records = f"{count:,} record{'' if count == 1 else 's'}"
+    touched = result.get("touched") or {}
     parts: list[Renderable] = [
         heading(
-            f"Dry run: erasing would remove {records:,} records"
+            f"Dry run: erasing would remove {records}"
             if result.get("dry_run")
-            else f"Erased {records:,} records"
+            else f"Erased {records}"
         ),
         table(
             ["table or file kind", "count"],

@@ -126,7 +126,7 @@ def erase(
     result: dict[str, Any] = {
         "erased_records": erasure.touched[module.table],
         "receipt_file": None,
-        "touched": {kind: erasure.touched[kind] for kind in sorted(erasure.touched)},
+        "touched": {kind: count for kind, count in sorted(erasure.touched.items()) if count},
     }
     if dry_run:
         return {**result, "dry_run": True}
@@ -339,7 +339,7 @@ def _erase_exports(conn: sa.Connection, erasure: Erasure) -> None:
         if outcome == "erased":
             values: dict[str, Any] = {
                 "status": "erased",
-                "reason": "erased: the file held erased records and could not be rewritten",
+                "reason": "the file held erased people and could not be rewritten",
             }
         else:
             values = {"row_count": job["row_count"], "size_bytes": job["size_bytes"]}

@@ -163,7 +163,10 @@ def test_erase_leaves_no_trace_and_rollback_cannot_restore(
     )
     manifest = json.loads(_stored(csv_job["manifest_location"], bucket))
     assert manifest["sha256"] == hashlib.sha256(body).hexdigest() and manifest["row_count"] == 1
-    assert cli("export-job", str(jobs["xlsx"]["export_job_id"]))[1]["status"] == "erased"
+    xlsx_id = str(jobs["xlsx"]["export_job_id"])
+    assert cli("export-job", xlsx_id)[1]["status"] == "erased"
+    code, _, err = cli("fetch", "export", xlsx_id, "--output", str(tmp_path))
+    assert code == 2 and "erased (the file held erased people" in err
     assert cli("export-job", str(jobs["companies"]["export_job_id"]))[1]["status"] == "completed"
     first_job = cli("job", str(jobs["first"]["import_job_id"]))[1]
     assert first_job["erasures"][0]["records"] == 1
@@ -205,7 +208,8 @@ def test_erase_a_person_an_import_deleted_so_its_rollback_cannot_restore_them(
     assert deleted["deleted_rows"] == 1
     code, result, err = cli("erase", "--org", "acme", "--module", "contacts", "--email", ERASED)
     assert code == 0, err
-    assert (result["erased_records"], result["touched"]["import_events"]) == (0, 1)
+    assert result["erased_records"] == 0 and "contacts" not in result["touched"]
+    assert result["touched"]["import_events"] == 1
     code, rolled, err = cli("rollback", str(deleted["import_job_id"]))
     assert (code, rolled["restored_rows"]) == (0, 0), err
     assert _hits_in_database(engine, ERASED) == {}
@@ -259,6 +263,37 @@ def test_erase_by_id_and_file_with_human_output(
     assert "Erased 3 records" in out and "Receipt (no personal data)" in out
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM contacts")).scalar_one() == 0
+
+
+def test_erase_deletes_a_spreadsheet_upload_it_cannot_rewrite(
+    cli: Any, engine: sa.Engine, tmp_path: Path
+) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["Email", "First Name"], ["Ann@Example.com", "Ann"], ["bob@example.com", "Bob"]):
+        sheet.append(row)
+    book.save(tmp_path / "people.xlsx")
+    code, imported, err = cli(
+        "import", str(tmp_path / "people.xlsx"), "--org", "acme", "--module", "contacts"
+    )
+    assert code == 0, err
+    job_id = str(imported["import_job_id"])
+    upload = local_path(cli("job", job_id)[1]["upload_location"])
+    assert upload.is_file()
+    code, result, err = cli("erase", "--org", "acme", "--module", "contacts", "--email", ERASED)
+    assert (code, result["touched"]["uploads_deleted"]) == (0, 1), err
+    assert not upload.exists()
+    job = cli("job", job_id)[1]
+    assert job["upload_location"] is None
+    assert job["erasures"][0]["uploads_deleted"] == 1 and job["erasures"][0]["records"] == 1
+    assert "(an erasure deleted it)" in cli("fetch", "upload", job_id, "--output", str(tmp_path))[2]
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT email FROM contacts")).scalars().all() == [
+            "bob@example.com"
+        ]
 
 
 @pytest.mark.parametrize(
