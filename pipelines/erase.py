@@ -115,8 +115,8 @@ def erase(
             _scrub(conn, erasure)
             _erase_files(conn, erasure)
             _erase_exports(conn, erasure)
-            erasure.touched["dagster_files"] = erase_files.erase_local_files(
-                (dagster_home or _dagster_home()) / "storage", person, dry_run
+            erasure.touched["dagster_files"] = erase_files.erase_run_files(
+                (dagster_home or _dagster_home()) / "storage", _run_ids(conn, org), person, dry_run
             )
             _note_on_jobs(conn, erasure)
             if dry_run:
@@ -203,10 +203,12 @@ def _find(conn: sa.Connection, org: str, module: ModuleDef, chosen: Selection) -
             {**params, "ids": sorted(ids)},
         ).scalars()
     ]
+    created = [datetime.fromisoformat(str(i["created_at"])) for i in images if i.get("created_at")]
     return Person(
         frozenset(ids),
         frozenset(chosen.emails) | _values(images, [c for c, _ in _email_columns(module)]),
         _values(images, _url_columns(module)),
+        min(created, default=None),
     )
 
 
@@ -263,15 +265,33 @@ def _pattern(emails: frozenset[str]) -> str:
     return "|".join(re.sub(r"([^A-Za-z0-9])", r"\\\1", e) for e in sorted(emails))
 
 
+def _run_ids(conn: sa.Connection, org: str) -> list[str]:
+    """The Dagster runs of the org's import and export jobs."""
+    return list(
+        conn.execute(
+            sa.text(
+                "SELECT run_id FROM import_jobs WHERE org = :org AND run_id IS NOT NULL UNION "
+                "SELECT run_id FROM export_jobs WHERE org = :org AND run_id IS NOT NULL"
+            ),
+            {"org": org},
+        ).scalars()
+    )
+
+
 def _scrub(conn: sa.Connection, erasure: Erasure) -> None:
-    """Replace the people's emails in job options and every text column of Dagster's storage
-    (run configs, event logs with their metadata samples, asset and run tags)."""
+    """Replace the people's emails in the org's job options and in every text column of
+    Dagster's storage (run configs, event logs with their metadata samples, asset and run
+    tags): in a table with a `run_id`, only in the rows of the org's runs (another org may
+    have a person with the same email)."""
     if not erasure.person.emails:
         return
     pattern = _pattern(erasure.person.emails)
+    runs = _run_ids(conn, erasure.org)
     columns = conn.execute(
         sa.text(
-            "SELECT table_schema, table_name, column_name, data_type "
+            "SELECT table_schema, table_name, column_name, data_type, EXISTS (SELECT 1 FROM "
+            "information_schema.columns r WHERE (r.table_schema, r.table_name, r.column_name) "
+            "= (c.table_schema, c.table_name, 'run_id')) "
             "FROM information_schema.columns c JOIN information_schema.tables t "
             "USING (table_schema, table_name) WHERE t.table_type = 'BASE TABLE' "
             "AND data_type IN ('text', 'character varying', 'jsonb') AND "
@@ -280,15 +300,24 @@ def _scrub(conn: sa.Connection, erasure: Erasure) -> None:
         ),
         {"dagster": DAGSTER_SCHEMA, "jobs": list(JOB_TABLES)},
     ).all()
-    for schema, table, column, data_type in columns:
+    for schema, table, column, data_type, by_run in columns:
         target = f'"{schema}"."{table}"'
         value = f'"{column}"::text'
         new = f"regexp_replace({value}, :pattern, :mark, 'gi')"
         if data_type == "jsonb":
             new = f"({new})::jsonb"
+        scope = (
+            "org = :org"
+            if schema != DAGSTER_SCHEMA
+            else "run_id = ANY(:runs)"
+            if by_run
+            else "true"
+        )
         changed = conn.execute(
-            sa.text(f'UPDATE {target} SET "{column}" = {new} WHERE {value} ~* :pattern'),
-            {"pattern": pattern, "mark": SCRUBBED},
+            sa.text(
+                f'UPDATE {target} SET "{column}" = {new} WHERE {value} ~* :pattern AND {scope}'
+            ),
+            {"pattern": pattern, "mark": SCRUBBED, "org": erasure.org, "runs": runs},
         ).rowcount
         kind = "dagster_rows" if schema == DAGSTER_SCHEMA else "job_options"
         erasure.touched[kind] += int(changed or 0)
@@ -332,7 +361,7 @@ def _erase_exports(conn: sa.Connection, erasure: Erasure) -> None:
     ).mappings()
     for row in unexpired:
         job = jsonable(row)
-        outcome = erase_files.erase_export(erasure.files, job, erasure.person)
+        outcome = erase_files.erase_export(erasure.files, job, erasure.module, erasure.person)
         if outcome is None:
             continue
         erasure.touched[f"exports_{outcome}"] += 1

@@ -9,11 +9,13 @@ import json
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pipelines.errors import InputRejected
 from pipelines.exports.jobstore import stored_file
+from schemas.modules import DataType, ModuleDef
 
 REWRITABLE_UPLOADS = ("csv", "json", "jsonl")
 CLI_UPLOADS = "/_cli/"
@@ -27,6 +29,7 @@ class Person:
     record_ids: frozenset[int]
     emails: frozenset[str]
     urls: frozenset[str] = frozenset()
+    since: datetime | None = None  # the earliest known creation: older exports cannot hold them
 
     def matches(self, cells: Iterable[Any]) -> bool:
         for cell in cells:
@@ -217,23 +220,51 @@ def _filter_upload(old: Path, new: Path, info: Any, person: Person) -> int:
     return filter_json(old, new, person, lines=info.file_type == "jsonl")
 
 
-def erase_export(files: StoredFiles, job: dict[str, Any], person: Person) -> str | None:
+def erase_export(
+    files: StoredFiles, job: dict[str, Any], module: ModuleDef, person: Person
+) -> str | None:
     """An unexpired export without the person: a CSV is rewritten with its manifest; an XLSX
-    that holds the person, or a PDF (its text cannot be searched reliably), is deleted with
-    its manifest. Returns "rewritten", "erased" or None (nothing of the person in it)."""
+    that holds them is deleted with its manifest. An export whose columns cannot show who a
+    row is (no email, LinkedIn URL or id column), and a PDF (its text cannot be searched
+    reliably), is deleted when it may hold them (completed after they were created). Returns
+    "rewritten", "erased" or None (nothing of the person in it)."""
     location = job.get("file_location")
-    if not location:
+    completed = job.get("completed_at")
+    if not location or (person.since and completed and _before(completed, person.since)):
         return None
-    if job["format"] == "csv":
-        return "rewritten" if _rewrite_csv_export(files, job, person) else None
-    if job["format"] == "xlsx" and not _xlsx_holds(files, location, person):
+    finder = _row_finder(job, module, person)
+    if finder is not None and job["format"] == "csv":
+        return "rewritten" if _rewrite_csv_export(files, job, finder) else None
+    if finder is not None and job["format"] == "xlsx" and not _xlsx_holds(files, location, finder):
         return None
     for stored in filter(None, (location, job.get("manifest_location"))):
         files.delete(stored)
     return "erased"
 
 
-def _rewrite_csv_export(files: StoredFiles, job: dict[str, Any], person: Person) -> int:
+def _before(moment: str, since: datetime) -> bool:
+    return datetime.fromisoformat(moment) < since
+
+
+def _row_finder(job: dict[str, Any], module: ModuleDef, person: Person) -> RowTest | None:
+    """How to tell the person's rows in this export, or None when its columns cannot."""
+    specs = (job.get("options") or {}).get("columns") or list(module.display_fields)
+    names = [str(spec).strip().partition(":")[0].partition(".")[0] for spec in specs]
+    id_at = names.index("id") if "id" in names else None
+    kinds = (DataType.EMAIL, DataType.LINKEDIN_URL)
+    shown = {f.slug for f in module.fields if f.data_type in kinds} & set(names)
+    if id_at is None and not (shown and (person.emails or person.urls)):
+        return None
+    ids = {str(i) for i in person.record_ids}
+
+    def holds(record: list[str]) -> bool:
+        by_id = id_at is not None and id_at < len(record) and record[id_at] in ids
+        return by_id or person.matches(record)
+
+    return holds
+
+
+def _rewrite_csv_export(files: StoredFiles, job: dict[str, Any], finder: RowTest) -> int:
     options = job.get("options") or {}
     encoding = "utf-8-sig" if options.get("bom") else "utf-8"
     delimiter = options.get("delimiter") or ","
@@ -241,7 +272,7 @@ def _rewrite_csv_export(files: StoredFiles, job: dict[str, Any], person: Person)
     if local is None:
         return 0
     new = local.with_name(f"new-{local.name}")
-    dropped = filter_csv(local, new, person.matches, encoding, delimiter)
+    dropped = filter_csv(local, new, finder, encoding, delimiter)
     if dropped and not files.dry_run:
         storage, key = stored_file(job["file_location"])
         storage.put_file(new, key, job.get("content_type"))
@@ -264,7 +295,7 @@ def _rewrite_manifest(files: StoredFiles, location: str, data: Path, rows: int) 
     storage.put_file(local, key, "application/json")
 
 
-def _xlsx_holds(files: StoredFiles, location: str, person: Person) -> bool:
+def _xlsx_holds(files: StoredFiles, location: str, finder: RowTest) -> bool:
     from openpyxl import load_workbook
 
     local = files.fetch(location)
@@ -273,7 +304,7 @@ def _xlsx_holds(files: StoredFiles, location: str, person: Person) -> bool:
     workbook = load_workbook(local, read_only=True)
     try:
         return any(
-            person.matches(row)
+            finder(["" if v is None else str(v) for v in row])
             for sheet in workbook.worksheets
             for row in sheet.iter_rows(values_only=True)
         )
@@ -281,13 +312,12 @@ def _xlsx_holds(files: StoredFiles, location: str, person: Person) -> bool:
         workbook.close()
 
 
-def erase_local_files(root: Path, person: Person, dry_run: bool) -> int:
-    """Delete the files under `root` that hold one of the person's emails (Dagster's step
-    outputs and compute logs: pickles and logs cannot be rewritten safely); returns how many."""
-    if not root.is_dir():
-        return 0
+def erase_run_files(root: Path, run_ids: list[str], person: Person, dry_run: bool) -> int:
+    """Delete the files of these Dagster runs (`root/<run id>/`: step outputs and compute logs,
+    which cannot be rewritten safely) that hold one of the person's emails; returns how many."""
     count = 0
-    for path in root.rglob("*"):
+    folders = [root / run_id for run_id in run_ids if run_id and "/" not in run_id]
+    for path in (p for folder in folders if folder.is_dir() for p in folder.rglob("*")):
         if path.is_file() and not path.is_symlink() and person.in_bytes(path.read_bytes()):
             count += 1
             if not dry_run:

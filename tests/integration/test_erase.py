@@ -296,6 +296,37 @@ def test_erase_deletes_a_spreadsheet_upload_it_cannot_rewrite(
         ]
 
 
+def test_erase_stays_in_its_org_and_handles_exports_by_their_columns(
+    imp: Any, cli: Any, engine: sa.Engine
+) -> None:
+    imp("Email,First Name\nann@example.com,Ann\nbob@example.com,Bob\n")
+    imp("Email,First Name\nann@example.com,Other Ann\n", org="other")
+    by_id = export(cli, "--format", "csv", "--columns", "id,first_name")
+    names_only = export(cli, "--format", "csv", "--columns", "first_name")
+    other_org = export(cli, "--format", "csv", org="other")
+    code, result, err = cli("erase", "--org", "acme", "--module", "contacts", "--email", ERASED)
+    assert code == 0, err
+    assert (result["touched"]["exports_rewritten"], result["touched"]["exports_erased"]) == (1, 1)
+    rewritten = cli("export-job", str(by_id["export_job_id"]))[1]
+    assert (
+        local_path(rewritten["file_location"]).read_text().splitlines()[1:]
+        == [
+            line for line in local_path(by_id["file"]).read_text().splitlines()[1:] if "Bob" in line
+        ]
+        and rewritten["row_count"] == 1
+    )
+    assert cli("export-job", str(names_only["export_job_id"]))[1]["status"] == "erased"
+    kept = cli("export-job", str(other_org["export_job_id"]))[1]
+    assert kept["status"] == "completed" and ERASED in local_path(kept["file_location"]).read_text()
+    hits = _hits_in_database(engine, ERASED)
+    assert hits["public.contacts"] == 1 and hits["dagster.event_logs"] > 0, hits
+    with engine.connect() as conn:
+        left = conn.execute(
+            sa.text("SELECT org, first_name FROM contacts WHERE email = :e"), {"e": ERASED}
+        ).all()
+    assert [tuple(r) for r in left] == [("other", "Other Ann")]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
