@@ -303,11 +303,20 @@ def job_summary(job: dict[str, Any]) -> list[Renderable]:
                 ("rollback until", when(job["expires_at"]) if job.get("expires_at") else None),
                 ("upload", local_path(job.get("upload_location"))),
                 ("plan", local_path(job.get("plan_file"))),
+                ("erasures", _erasures(job.get("erasures"))),
                 ("run", job.get("run_id")),
             ]
         )
     )
     return [*parts, *errors_block(job)]
+
+
+def _erasures(entries: list[dict[str, Any]] | None) -> str | None:
+    """`2 (last 2026-12-05 18:00:00 UTC)`: how many erasures changed the job's history or
+    files."""
+    if not entries:
+        return None
+    return f"{len(entries)} (last {when(entries[-1].get('at'))})"
 
 
 def job_deleted(result: dict[str, Any]) -> list[Renderable]:

@@ -261,6 +261,11 @@ def test_erase_by_id_and_file_with_human_output(
     out = capsys.readouterr().out
     assert code == 0
     assert "Erased 3 records" in out and "Receipt (no personal data)" in out
+    assert main(["job", "1"]) == 0
+    erasures = [
+        line for line in capsys.readouterr().out.splitlines() if line.startswith("erasures")
+    ]
+    assert erasures and erasures[0].split()[1:3] == ["1", "(last"], erasures
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM contacts")).scalar_one() == 0
 
