@@ -251,6 +251,19 @@ def rollback(args: argparse.Namespace) -> dict[str, Any]:
         return dict(result.output_for_node("rollback_records"))
 
 
+@command("erase")
+def erase(args: argparse.Namespace) -> dict[str, Any]:
+    """Erase people from records, history, files and Dagster's storage (docs/erasure.md)."""
+    with _loading_modules():
+        from pipelines import erase as erasure
+        from resources.postgres import migrated_engine
+        from schemas.modules import get_module
+
+    chosen = erasure.selection(args.id, args.email, args.file)
+    get_module(args.module)
+    return erasure.erase(migrated_engine(), args.org, args.module, chosen, args.dry_run)
+
+
 @command("export")
 def export(args: argparse.Namespace) -> dict[str, Any]:
     with _loading_modules():
@@ -497,6 +510,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="delete the job record (its records stay; it can no longer be rolled back)",
     )
+
+    p = sub.add_parser("erase", help="erase people: records, history, files (with a receipt)")
+    p.add_argument("--org", required=True)
+    p.add_argument("--module", required=True)
+    p.add_argument("--id", action="append", metavar="ID", help="a record id (repeatable)")
+    p.add_argument("--email", action="append", metavar="EMAIL", help="an email (repeatable)")
+    p.add_argument("--file", help="a file with one record id or email per line")
+    p.add_argument(
+        "--dry-run", action="store_true", help="only list what would be touched; change nothing"
+    )
+    _add_json_flag(p)
 
     p = sub.add_parser("exports", help="list export jobs, newest first")
     p.add_argument("--org", required=True)

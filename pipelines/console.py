@@ -303,11 +303,20 @@ def job_summary(job: dict[str, Any]) -> list[Renderable]:
                 ("rollback until", when(job["expires_at"]) if job.get("expires_at") else None),
                 ("upload", local_path(job.get("upload_location"))),
                 ("plan", local_path(job.get("plan_file"))),
+                ("erasures", _erasures(job.get("erasures"))),
                 ("run", job.get("run_id")),
             ]
         )
     )
     return [*parts, *errors_block(job)]
+
+
+def _erasures(entries: list[dict[str, Any]] | None) -> str | None:
+    """`2 (last 2026-12-05 18:00:00 UTC)`: how many erasures changed the job's history or
+    files."""
+    if not entries:
+        return None
+    return f"{len(entries)} (last {when(entries[-1].get('at'))})"
 
 
 def job_deleted(result: dict[str, Any]) -> list[Renderable]:
@@ -501,6 +510,34 @@ def history_summary(result: dict[str, Any]) -> list[Renderable]:
                     flexible=["old", "new"],
                 )
             )
+    return parts
+
+
+@renders("erase")
+def erase_summary(result: dict[str, Any]) -> list[Renderable]:
+    from rich.text import Text
+
+    count = result.get("erased_records") or 0
+    records = f"{count:,} record{'' if count == 1 else 's'}"
+    touched = result.get("touched") or {}
+    parts: list[Renderable] = [
+        heading(
+            f"Dry run: erasing would remove {records}"
+            if result.get("dry_run")
+            else f"Erased {records}"
+        ),
+        table(
+            ["table or file kind", "count"],
+            [[kind, show(count)] for kind, count in sorted(touched.items())],
+            numeric=["count"],
+        )
+        if touched
+        else Text("Nothing held the selected people."),
+    ]
+    if result.get("receipt_file"):
+        parts.append(Text(f"Receipt (no personal data): {local_path(result['receipt_file'])}"))
+    elif result.get("dry_run"):
+        parts.append(Text("Nothing was changed; run it without --dry-run to erase."))
     return parts
 
 

@@ -156,7 +156,8 @@ def fetch_upload(
     job = _import_job(engine, job_id, org)
     location = job.get("upload_location")
     if not location:
-        raise JobFailed(f"Import job {job_id} has no stored upload.")
+        erased = " (an erasure deleted it)" if job.get("erasures") else ""
+        raise JobFailed(f"Import job {job_id} has no stored upload{erased}.")
     result = _fetch_file(location, output, force, f"the upload of import job {job_id}")
     return {"fetched": "upload", "import_job_id": job_id, **result}
 

@@ -135,6 +135,9 @@ import_jobs = sa.Table(
     sa.Column("started_at", sa.DateTime(timezone=True)),
     sa.Column("completed_at", sa.DateTime(timezone=True)),
     sa.Column("expires_at", sa.DateTime(timezone=True)),
+    # One entry per erasure that removed this import's history or rewrote its files (counts
+    # and a time, no personal data; migration 0005).
+    sa.Column("erasures", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.CheckConstraint(
         "status IN ('pending','queued','processing','completed','failed','timed_out','cancelled')",
         name="ck_import_jobs_status",
@@ -195,7 +198,7 @@ export_jobs = sa.Table(
     sa.Column("completed_at", sa.DateTime(timezone=True)),
     sa.Column("expires_at", sa.DateTime(timezone=True)),
     sa.CheckConstraint(
-        "status IN ('pending','queued','processing','completed','failed','expired')",
+        "status IN ('pending','queued','processing','completed','failed','expired','erased')",
         name="ck_export_jobs_status",
     ),
     sa.Index("ix_export_jobs_org_requested", "org", "requested_at"),

@@ -72,8 +72,10 @@ def _mark_cancelled(conn: sa.Connection, params: dict[str, Any], conflicts: int)
 
 
 def _did_write(job: dict[str, Any]) -> bool:
-    """Whether the import left before-images (creates need none)."""
-    return any(job.get(k) for k in ("updated_rows", "deleted_rows"))
+    """Whether the import left before-images (creates need none) that only a purge can have
+    removed: an erasure may have deleted all of them (docs/erasure.md), which is no purge."""
+    erased = bool(job.get("erasures"))
+    return not erased and any(job.get(k) for k in ("updated_rows", "deleted_rows"))
 
 
 def _check_rollback_possible(job: dict[str, Any]) -> None:

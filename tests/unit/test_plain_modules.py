@@ -86,6 +86,8 @@ def test_plain_modules_import_without_dagster() -> None:
     assert files >= DAGSTER_EDGE, f"listed but missing: {sorted(DAGSTER_EDGE - files)}"
     assert {
         "pipelines/cli.py",
+        "pipelines/erase.py",
+        "pipelines/erase_files.py",
         "pipelines/imports/steps.py",
         "pipelines/imports/uploads.py",
         "pipelines/exports/steps.py",
