@@ -245,7 +245,7 @@ def rollback(args: argparse.Namespace) -> dict[str, Any]:
         from resources.postgres import migrated_engine
 
     jobstore.get_job(migrated_engine(), args.id, args.org)
-    with execute_rollback(get_instance(), args.id, args.dry_run) as result:
+    with execute_rollback(get_instance(pooled=True), args.id, args.dry_run) as result:
         if not result.success:
             raise JobFailed(failure_reason(result))
         return dict(result.output_for_node("rollback_records"))

@@ -88,7 +88,7 @@ def export_now(
         return {"export_job_id": job_id, "run_id": run_id, "status": "queued"}
     run_config["loggers"] = QUIET_LOGGERS
     with execute_export(
-        get_instance(), run_config, {EXPORT_NAME_TAG: name} if name else None
+        get_instance(pooled=True), run_config, {EXPORT_NAME_TAG: name} if name else None
     ) as result:
         job = jobstore.get_job(engine, job_id)
         if job["status"] != "completed":

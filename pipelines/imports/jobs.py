@@ -203,7 +203,7 @@ def import_now(
     storage_for("uploads").put_file(path, key)
     run_config = import_run_config(org, module.slug, key, file_name, option_values)
     partition = partition_key_for(org, module.slug, file_name, service.file_digest(path))
-    instance = get_instance()
+    instance = get_instance(pooled=not launch)
     if launch:
         run_id = submit_import(instance, partition, run_config, org, module.slug, job_id)
         jobstore.update_job(engine, job_id, run_id=run_id, partition_key=partition)
