@@ -161,7 +161,7 @@ def _walk(
     creator = state.get("created_by_import_id")
     if creator is not None:
         created = _entry(int(creator), state.get("created_by_row"), "created", jobs)
-        values = {k: v for k, v in state.items() if v not in (None, [])}
+        values = {k: v for k, v in state.items() if v not in (None, [], {})}
         changes.append(
             {**created, "fields": _fields({}, values, names), "at": state.get("created_at")}
         )
