@@ -949,7 +949,7 @@ def check_xlsx_safety(path: Path, file_name: str) -> None:
     """Reject zip bombs and XML with DTDs/entities before any XML parser sees the workbook."""
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
         raise InputRejected(
             f"{file_name} looks like a ZIP file (such as .xlsx) but is damaged or incomplete: "
             "export it again."
