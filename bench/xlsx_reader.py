@@ -1,13 +1,14 @@
-"""Time and peak memory of reading a generated XLSX: the import's reader against openpyxl.
+"""Time and peak memory of reading a generated XLSX: the import's readers against openpyxl.
 
-    python -m bench.xlsx_reader --rows 100000 1000000 [--repeat 3]
+    python -m bench.xlsx_reader --rows 100000 1000000 [--repeat 3] [--readers ...]
 
 Writes `bench/out/data/contacts-<N>.xlsx` once (bench.generate's rows through the exports'
 XLSX writer, plus a number and a date column), then reads it `--repeat` times with each reader,
 each run in a fresh Python process (so that its peak RSS is its own), and prints the medians.
-A read is `SourceFile(path).chunks()` consumed to the end (detection included) for `calamine`,
-and the reader the import used before (openpyxl's read-only workbook, the same cell texts and
-chunks) for `openpyxl`.
+Readers: `openpyxl` is the import's reader before python-calamine (openpyxl's read-only
+workbook, the same cell texts and chunks); `calamine` is `SourceFile(path).chunks()` consumed to
+the end (detection included) with every sheet loaded by calamine; `import` is the same as
+shipped, which streams sheets over `spreadsheet.MAX_LOADED_XML` with openpyxl.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pipelines.exports.render_xlsx import write_xlsx
 from schemas.export_options import ColumnKind, ExportColumn
 
 DATA = Path(__file__).parent / "out" / "data"
-READERS = ("openpyxl", "calamine")
+READERS = ("openpyxl", "calamine", "import")
 
 
 def write_file(rows: int) -> Path:
@@ -93,6 +94,13 @@ def read_openpyxl(path: Path) -> int:
 
 
 def read_calamine(path: Path) -> int:
+    from pipelines.imports import spreadsheet
+
+    spreadsheet.MAX_LOADED_XML = 1 << 62
+    return read_import(path)
+
+
+def read_import(path: Path) -> int:
     from pipelines.imports.parse import ParseHints, SourceFile
 
     source = SourceFile(path, ParseHints(max_file_mb=1024))
@@ -108,7 +116,9 @@ def measure(reader: str, path: Path) -> dict[str, float]:
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
-    rows = (read_calamine if reader == "calamine" else read_openpyxl)(path)
+    rows = {"openpyxl": read_openpyxl, "calamine": read_calamine, "import": read_import}[reader](
+        path
+    )
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"rows": rows, "seconds": seconds, "peak_mb": peak, "base_mb": before}

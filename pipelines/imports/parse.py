@@ -192,7 +192,7 @@ class SourceFile:
         self.hints = hints or ParseHints()
         self.file_name = file_name or self.path.name
         self._json_keys: list[str] = []
-        self._loaded_sheet: Any = None
+        self._sheet: Any = None  # the sheet detection opened, for the first read
         self.invalid_bytes = 0
         self._check_size()
         try:
@@ -389,9 +389,8 @@ class SourceFile:
 
         try:
             sheet = self._pick_sheet(spreadsheet.worksheet_names(self.path))
-            self._loaded_sheet = spreadsheet.load_sheet(self.path, sheet)
-            rows = spreadsheet.sheet_rows(self._loaded_sheet)
-            head = list(itertools.islice(rows, self._scan_rows()))
+            self._sheet = spreadsheet.open_sheet(self.path, sheet)
+            head = list(itertools.islice(self._sheet.rows(), self._scan_rows()))
         except spreadsheet.UnreadableWorkbook as exc:
             raise self._unreadable(file_type, str(exc)) from None
         numbered = [(i, _trim([v or "" for v in _sheet_texts(r)])) for i, r in enumerate(head, 1)]
@@ -535,16 +534,17 @@ class SourceFile:
 
     def _sheet_records(self) -> Iterator[tuple[int, list[str | None]]]:
         """The sheet's rows after the header row, numbered from 1 without the empty ones. The
-        first read takes the sheet that detection loaded (loading a sheet is half the cost of
-        reading it); later reads load it again, so a SourceFile holds no sheet once read."""
+        first read takes the sheet that detection opened (loading a sheet into calamine is half
+        the cost of reading it); later reads open it again, so a SourceFile holds no sheet once
+        read."""
         from pipelines.imports import spreadsheet
 
-        loaded, self._loaded_sheet = self._loaded_sheet, None
+        sheet, self._sheet = self._sheet, None
         try:
-            if loaded is None:
-                loaded = spreadsheet.load_sheet(self.path, self.info.sheet or "")
-            data = itertools.islice(spreadsheet.sheet_rows(loaded), self.info.header_row, None)
-            del loaded  # the iterator holds the sheet until it is done
+            if sheet is None:
+                sheet = spreadsheet.open_sheet(self.path, self.info.sheet or "")
+            data = itertools.islice(sheet.rows(), self.info.header_row, None)
+            del sheet  # the iterator holds a loaded sheet until it is done
             yield from _numbered(_sheet_texts(r) for r in data)
         except spreadsheet.UnreadableWorkbook as exc:
             raise self._unreadable(self.info.file_type, str(exc)) from None
