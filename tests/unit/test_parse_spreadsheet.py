@@ -12,10 +12,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipelines.errors import InputRejected
-from pipelines.imports import spreadsheet
-from pipelines.imports.parse import ParseHints, SourceFile
+from pipelines.imports import parse, spreadsheet
+from pipelines.imports.parse import ParseHints, SourceFile, cell_text
 
 SHEET1 = "xl/worksheets/sheet1.xml"
 HEADER = ["Name", "Phone", "Zip", "When", "Time", "Dur", "Pct", "Flag", "Frac", "Code"]
@@ -192,3 +194,22 @@ def test_parse_spreadsheet_streams_only_sheets_too_large_to_load(
     monkeypatch.setattr(spreadsheet, "MAX_LOADED_XML", size - 1)
     assert isinstance(spreadsheet.open_sheet(path, "People"), spreadsheet.StreamedSheet)
     assert not spreadsheet.streams(Path(__file__).parents[1] / "data" / "contacts.xls")
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet=" \t\n\u00a0\u3000ab1"),
+            st.integers(),
+            st.floats(),
+            st.booleans(),
+            st.datetimes(),
+            st.dates(),
+            st.times(),
+            st.none(),
+        )
+    )
+)
+def test_parse_spreadsheet_row_texts_are_cell_texts(row: list[object]) -> None:
+    """The fast path for text cells gives what cell_text gives for every value."""
+    assert parse._sheet_texts(row) == [cell_text(v, spreadsheet=True) for v in row]
