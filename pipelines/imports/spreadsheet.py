@@ -3,7 +3,7 @@
 
 calamine loads a whole sheet into its own memory, then hands rows to Python one at a time: seven
 times faster than openpyxl, but a loaded sheet takes about 1.7 times its XML (1.2 GB for 1,000,000
-rows of 17 columns), while openpyxl's read-only mode stays flat. Callers check hostile
+rows of 14 columns), while openpyxl's read-only mode stays flat. Callers check hostile
 workbooks (DTDs, zip bombs) before calling here. A cell is an int, float, str, bool, date,
 datetime, time, timedelta, `""` or None (empty).
 """
@@ -19,7 +19,7 @@ from typing import Any
 import python_calamine
 
 # XLSX whose worksheets and shared strings (uncompressed XML) are larger than this are streamed by
-# openpyxl: about 140,000 rows of 17 columns, which calamine holds in about 160 MB.
+# openpyxl: about 140,000 rows of 14 columns, which calamine holds in about 160 MB.
 MAX_LOADED_XML = 96 << 20
 
 
