@@ -78,7 +78,7 @@ SCENARIOS = (
     "export",
     "startup",
 )
-EXTRA_SCENARIOS = ("profile",)  # only when asked for with --only
+EXTRA_SCENARIOS = ("profile", "xlsx")  # only when asked for with --only
 
 
 SOURCE = REPO  # the code measured: the working tree, or a `--rev` snapshot (see main)
@@ -862,7 +862,8 @@ def main(argv: list[str] | None = None) -> int:
         dest="only_given",
         metavar="LIST",
         help=f"comma-separated subset of {','.join(SCENARIOS)} (default: all); `profile` "
-        "runs import (a) once under pyinstrument (bench/out/profile-N.html and .txt)",
+        "runs import (a) once under pyinstrument (bench/out/profile-N.html and .txt); `xlsx` "
+        "imports the rows of (a) saved as an XLSX workbook (only when named)",
     )
     parser.add_argument(
         "--flat-repeat",
@@ -941,6 +942,11 @@ def run_scenarios(
         file_b = data_file(n, 2, match_from=file_a) if "update" in only else None
         file_2n = data_file(2 * n, 3) if "flat" in only else None
         file_small = data_file(SMALL_ROWS, 4) if "small" in only else None
+        file_xlsx = None
+        if "xlsx" in only:
+            from bench.xlsx_reader import xlsx_copy
+
+            file_xlsx = xlsx_copy(file_a)
 
     with step("warm-up import (not measured: fills the bytecode cache)"):
         checked(contactflow(import_args(data_file(SMALL_ROWS, 4), ORG), env), "warm-up import")
@@ -1020,6 +1026,21 @@ def run_scenarios(
                     series.add(m, steps.of_job(db, result.get("import_job_id")))
                     series.counts = _counts(result)
                     series.note = _counts_note(result)
+
+        if file_xlsx is not None:
+            clean_scratch_files()
+            db.reset()
+            with step(f"{tag} (x) import {n:,} new contacts from XLSX"):
+                m = contactflow(import_args(file_xlsx, ORG), env)
+                result = checked(m, "import (xlsx)")
+                series = results.get(
+                    "import_xlsx",
+                    "(x) `contactflow import`, the rows of (a) as an XLSX workbook",
+                    n,
+                    ref=copy_key,
+                )
+                series.add(m, steps.of_job(db, result.get("import_job_id")))
+                series.note = _counts_note(result)
 
         if "flat" in only and file_2n is not None and rep <= args.flat_repeat:
             clean_scratch_files()

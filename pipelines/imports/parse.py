@@ -177,6 +177,11 @@ def _sheet_text(value: Any) -> str | None:
     return cell_text(value, spreadsheet=True)
 
 
+def _sheet_texts(row: list[Any]) -> list[str | None]:
+    """A sheet row's cells as text; non-blank text cells, the most common, as they are."""
+    return [v if v.__class__ is str and v.strip() else _sheet_text(v) for v in row]
+
+
 class SourceFile:
     """A file on disk, detected once, then read any number of times as chunks."""
 
@@ -187,6 +192,7 @@ class SourceFile:
         self.hints = hints or ParseHints()
         self.file_name = file_name or self.path.name
         self._json_keys: list[str] = []
+        self._sheet: Any = None  # the sheet detection opened, for the first read
         self.invalid_bytes = 0
         self._check_size()
         try:
@@ -373,37 +379,22 @@ class SourceFile:
 
     def _detect_xlsx(self) -> FileInfo:
         check_xlsx_safety(self.path, self.file_name)
-        workbook = self._open_xlsx()
-        try:
-            sheet = self._pick_sheet([ws.title for ws in workbook.worksheets])
-            worksheet = workbook[sheet]
-            worksheet.reset_dimensions()
-            rows = list(itertools.islice(worksheet.iter_rows(values_only=True), self._scan_rows()))
-        except InputRejected:
-            raise
-        except Exception as exc:
-            raise self._unreadable_xlsx(exc) from None
-        finally:
-            workbook.close()
-        numbered = [(i, _trim([_sheet_text(v) or "" for v in r])) for i, r in enumerate(rows, 1)]
-        return self._sheet_info("xlsx", sheet, numbered)
+        return self._detect_sheet("xlsx")
 
     def _detect_xls(self) -> FileInfo:
-        book = self._open_xls()
+        return self._detect_sheet("xls")
+
+    def _detect_sheet(self, file_type: str) -> FileInfo:
+        from pipelines.imports import spreadsheet
+
         try:
-            sheet = self._pick_sheet(book.sheet_names())
-            ws = book.sheet_by_name(sheet)
-            numbered = [
-                (i + 1, _trim([_sheet_text(v) or "" for v in self._xls_row(book, ws, i)]))
-                for i in range(min(ws.nrows, self._scan_rows()))
-            ]
-        except InputRejected:
-            raise
-        except Exception as exc:
-            raise self._unreadable_xls(exc) from None
-        finally:
-            book.release_resources()
-        return self._sheet_info("xls", sheet, numbered)
+            sheet = self._pick_sheet(spreadsheet.worksheet_names(self.path))
+            self._sheet = spreadsheet.open_sheet(self.path, sheet)
+            head = list(itertools.islice(self._sheet.rows(), self._scan_rows()))
+        except spreadsheet.UnreadableWorkbook as exc:
+            raise self._unreadable(file_type, str(exc)) from None
+        numbered = [(i, _trim([v or "" for v in _sheet_texts(r)])) for i, r in enumerate(head, 1)]
+        return self._sheet_info(file_type, sheet, numbered)
 
     def _sheet_info(
         self, file_type: str, sheet: str, numbered: list[tuple[int, list[str]]]
@@ -450,33 +441,15 @@ class SourceFile:
             f"{', '.join(repr(n) for n in names)}."
         )
 
-    def _open_xlsx(self) -> Any:
-        import openpyxl
-
-        try:
-            return openpyxl.load_workbook(self.path, read_only=True, data_only=True)
-        except Exception as exc:
-            raise self._unreadable_xlsx(exc) from None
-
-    def _unreadable_xlsx(self, exc: Exception) -> InputRejected:
+    def _unreadable(self, file_type: str, reason: str) -> InputRejected:
+        if file_type == "xls":
+            return InputRejected(
+                f"{self.file_name} is not a readable .xls workbook ({reason}): open it in Excel "
+                "and save it as .xlsx."
+            )
         return InputRejected(
-            f"{self.file_name} is not a readable Excel workbook ({type(exc).__name__}): "
-            "open it in Excel and save it again as .xlsx."
-        )
-
-    def _open_xls(self) -> Any:
-        import xlrd
-
-        try:
-            return xlrd.open_workbook(str(self.path), on_demand=True)
-        except Exception as exc:
-            raise self._unreadable_xls(exc) from None
-
-    def _unreadable_xls(self, exc: Exception) -> InputRejected:
-        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-        return InputRejected(
-            f"{self.file_name} is not a readable .xls workbook ({reason}): open it in Excel and "
-            "save it as .xlsx."
+            f"{self.file_name} is not a readable Excel workbook ({reason}): open it in Excel and "
+            "save it again as .xlsx."
         )
 
     # -- reading -----------------------------------------------------------------------------
@@ -559,51 +532,25 @@ class SourceFile:
                     f"the right encoding option ({_ENCODINGS})."
                 ) from None
 
-    def _xlsx_records(self) -> Iterator[tuple[int, list[str | None]]]:
-        workbook = self._open_xlsx()
+    def _sheet_records(self) -> Iterator[tuple[int, list[str | None]]]:
+        """The sheet's rows after the header row, numbered from 1 without the empty ones. The
+        first read takes the sheet that detection opened (loading a sheet into calamine is half
+        the cost of reading it); later reads open it again, so a SourceFile holds no sheet once
+        read."""
+        from pipelines.imports import spreadsheet
+
+        sheet, self._sheet = self._sheet, None
         try:
-            worksheet = workbook[self.info.sheet]
-            worksheet.reset_dimensions()
-            rows = worksheet.iter_rows(min_row=self.info.header_row + 1, values_only=True)
-            yield from _numbered([_sheet_text(v) for v in r] for r in rows)
-        except InputRejected:
-            raise
-        except Exception as exc:
-            raise self._unreadable_xlsx(exc) from None
-        finally:
-            workbook.close()
+            if sheet is None:
+                sheet = spreadsheet.open_sheet(self.path, self.info.sheet or "")
+            data = itertools.islice(sheet.rows(), self.info.header_row, None)
+            del sheet  # the iterator holds a loaded sheet until it is done
+            yield from _numbered(_sheet_texts(r) for r in data)
+        except spreadsheet.UnreadableWorkbook as exc:
+            raise self._unreadable(self.info.file_type, str(exc)) from None
 
-    def _xls_records(self) -> Iterator[tuple[int, list[str | None]]]:
-        book = self._open_xls()
-        try:
-            ws = book.sheet_by_name(self.info.sheet)
-            rows = (self._xls_row(book, ws, i) for i in range(self.info.header_row, ws.nrows))
-            yield from _numbered([_sheet_text(v) for v in r] for r in rows)
-        except InputRejected:
-            raise
-        except Exception as exc:
-            raise self._unreadable_xls(exc) from None
-        finally:
-            book.release_resources()
-
-    @staticmethod
-    def _xls_row(book: Any, ws: Any, index: int) -> list[Any]:
-        import xlrd
-
-        values = []
-        for cell in ws.row(index):
-            if cell.ctype == xlrd.XL_CELL_DATE:
-                try:
-                    values.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
-                except (ValueError, OverflowError):
-                    values.append(cell.value)
-            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-                values.append(bool(cell.value))
-            elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
-                values.append(None)
-            else:
-                values.append(cell.value)
-        return values
+    _xlsx_records = _sheet_records
+    _xls_records = _sheet_records
 
     def _json_objects(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """The records of a JSON array or JSONL file, numbered from 1; each must be an object."""
@@ -1002,7 +949,7 @@ def check_xlsx_safety(path: Path, file_name: str) -> None:
     """Reject zip bombs and XML with DTDs/entities before any XML parser sees the workbook."""
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
         raise InputRejected(
             f"{file_name} looks like a ZIP file (such as .xlsx) but is damaged or incomplete: "
             "export it again."

@@ -533,7 +533,9 @@ def test_parse_readers_close_files_when_abandoned(tmp_path: Path, kind: str) -> 
     before = len(os.listdir("/proc/self/fd"))
     chunks = source.chunks(chunk_rows=2)
     assert list(next(chunks).frame.index) == [1, 2]
-    assert len(os.listdir("/proc/self/fd")) > before
+    reading = len(os.listdir("/proc/self/fd"))
+    # calamine loads the sheet and closes the workbook at once; text files stay open while read
+    assert reading == before if kind == "xlsx" else reading > before
     chunks.close()
     assert len(os.listdir("/proc/self/fd")) == before
     assert source.sample(3).index.tolist() == [1, 2, 3]

@@ -20,8 +20,8 @@ WATCHED = (
     "PIL",
     "pipelines.definitions",
     "pipelines.exports",
+    "python_calamine",
     "reportlab",
-    "xlrd",
 )
 
 
@@ -65,8 +65,8 @@ def test_import_path_does_not_load_exports_or_the_code_location() -> None:
         "PIL",
         "pipelines.definitions",
         "pipelines.exports",
+        "python_calamine",
         "reportlab",
-        "xlrd",
     }
 
 
