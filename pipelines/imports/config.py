@@ -81,7 +81,10 @@ class ImportConfig(dg.Config):
     )
     file_name: str = Field(default="", description="The file's name as shown in the job.")
     options: ImportOptionsConfig = Field(  # type: ignore[valid-type]
-        default_factory=ImportOptionsConfig, description="Import options (SPEC §3)."
+        default_factory=ImportOptionsConfig,
+        description="Import options (SPEC §3). All left at their defaults, a partition launch "
+        "takes the file's sidecar or _defaults.yaml and create_missing_references: true, as "
+        "the sensor would; change any one and these options are used as shown, all of them.",
     )
 
     def option_values(self) -> dict[str, Any]:
