@@ -108,6 +108,7 @@ class RollbackConfig(dg.Config):
 
 
 IMPORT_JOB_TAG = "contactflow/import_job_id"  # set by the CLI, and by parse_file once known
+IMPORT_TARGET_TAG = "contactflow/import-target"  # <org>/<module>: the run queue's limit
 # Links between an import's run and its rollback runs (the rollback op sets them).
 ROLLBACK_OF_JOB_TAG = "contactflow/rollback_of_import_job"  # on a rollback run
 ROLLBACK_OF_RUN_TAG = "contactflow/rollback_of_run"  # on a rollback run: the import's run id

@@ -14,6 +14,7 @@ from pipelines.imports import jobstore, steps
 from pipelines.imports.config import (
     DRY_RUN_TAG,
     IMPORT_JOB_TAG,
+    IMPORT_TARGET_TAG,
     ROLLBACK_OF_JOB_TAG,
     ROLLBACK_OF_RUN_TAG,
     ROLLED_BACK_BY_TAG,
@@ -82,6 +83,8 @@ def parse_file(
             upload_location=storage.location(target.upload_key),
         )
         context.instance.add_run_tags(context.run_id, {IMPORT_JOB_TAG: str(job_id)})
+        if IMPORT_TARGET_TAG not in context.run.tags:
+            context.log.warning(_unqueued(target.org, target.module))
         if target.options_error:
             raise InputRejected(target.options_error)
         options = parse_options(target.options).model_dump(exclude_none=True)
@@ -110,6 +113,18 @@ def parse_file(
         }
     )
     return run
+
+
+def _unqueued(org: str, module: str) -> str:
+    """The warning of an import run launched without an upload partition (the Launchpad's
+    "Open in Launchpad" copies the config only): nothing kept it from running beside other
+    imports into the same org and module."""
+    return (
+        f"This run has no {IMPORT_TARGET_TAG} tag, so the run queue did not hold it back "
+        f"while another import into {org}/{module} ran: launch imports from their upload "
+        "partition (the Launchpad's Partition field), not with Open in Launchpad "
+        "(docs/operations.md, In the UI, step by step)."
+    )
 
 
 @dg.op(retry_policy=RETRY)
