@@ -236,12 +236,20 @@ def write_records(
     )
     if lost := steps.losses(summary):
         # On the run's page (a warning event) and in the runs list (a tag), not only in the job.
-        rejects = f" (rejects file: {summary['errors_file']})" if summary["errors_file"] else ""
-        context.log.warning(f"import job {run.job_id}: {lost}{rejects}")
+        context.log.warning(f"import job {run.job_id}: {lost}{_rejects_note(run.job_id, summary)}")
         context.instance.add_run_tags(context.run_id, {ATTENTION_TAG: lost[:200]})
     if not run.opts.validate_only:
         report_import(context, engine, run, summary, counts)
     yield dg.Output(summary)
+
+
+def _rejects_note(job_id: int, summary: dict[str, Any]) -> str:
+    """Where the rejected rows are, for a log line (text, so a path and the command, never a
+    `file://` URL a browser refuses)."""
+    if not summary["errors_file"]:
+        return ""
+    link = file_link(summary["errors_file"], "rejects", job_id)
+    return f" (rejects file: {link.url or link.path}; {link.command})"
 
 
 def _rejects_metadata(job_id: int, location: str | None) -> dict[str, Any]:
