@@ -206,8 +206,16 @@ def _evaluation(
         passed=outcome.passed,
         severity=_severity(outcome),
         description=outcome.description,
-        metadata={**_job_metadata(context, run), **outcome.metadata},
+        metadata={**_job_metadata(context, run), **_linked(outcome.metadata, run.job_id)},
     )
+
+
+def _linked(metadata: dict[str, Any], job_id: int) -> dict[str, Any]:
+    """A check's metadata with its rejects file as a link that opens, not a `file://` text."""
+    if "rejects_file" not in metadata:
+        return metadata
+    rejects = _file_metadata("rejects_file", metadata["rejects_file"], "rejects", job_id)
+    return {**metadata, **rejects}
 
 
 def report_export(context: dg.OpExecutionContext, run: "ExportRun", result: dict[str, Any]) -> None:

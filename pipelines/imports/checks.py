@@ -87,7 +87,7 @@ def no_rejected_rows(error_rows: int, total_rows: int, errors_file: str | None) 
         NO_REJECTED_ROWS,
         False,
         f"{error_rows} of {total_rows} rows were rejected and not written; "
-        f"the rejects file lists each with its reason: {errors_file}",
+        "the rejects file (rejects_file) lists each with its reason",
         True,
         {"error_rows": error_rows, "rejects_file": errors_file},
     )

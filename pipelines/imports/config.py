@@ -81,7 +81,10 @@ class ImportConfig(dg.Config):
     )
     file_name: str = Field(default="", description="The file's name as shown in the job.")
     options: ImportOptionsConfig = Field(  # type: ignore[valid-type]
-        default_factory=ImportOptionsConfig, description="Import options (SPEC §3)."
+        default_factory=ImportOptionsConfig,
+        description="Import options (SPEC §3). All left at their defaults, a partition launch "
+        "takes the file's sidecar or _defaults.yaml and create_missing_references: true, as "
+        "the sensor would; change any one and these options are used as shown, all of them.",
     )
 
     def option_values(self) -> dict[str, Any]:
@@ -105,6 +108,7 @@ class RollbackConfig(dg.Config):
 
 
 IMPORT_JOB_TAG = "contactflow/import_job_id"  # set by the CLI, and by parse_file once known
+IMPORT_TARGET_TAG = "contactflow/import-target"  # <org>/<module>: the run queue's limit
 # Links between an import's run and its rollback runs (the rollback op sets them).
 ROLLBACK_OF_JOB_TAG = "contactflow/rollback_of_import_job"  # on a rollback run
 ROLLBACK_OF_RUN_TAG = "contactflow/rollback_of_run"  # on a rollback run: the import's run id

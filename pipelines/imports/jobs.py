@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 
 from pipelines.errors import InputRejected, JobFailed, SetupError
-from pipelines.imports.config import IMPORT_JOB_TAG, ImportConfig
+from pipelines.imports.config import IMPORT_JOB_TAG, IMPORT_TARGET_TAG, ImportConfig
 from pipelines.imports.ops import (
     map_columns,
     parse_file,
@@ -48,7 +48,6 @@ def import_executor() -> dg.ExecutorDefinition:
 
 
 IMPORT_PARTITIONS = dg.DynamicPartitionsDefinition(name="import_files")
-IMPORT_TARGET_TAG = "contactflow/import-target"
 
 
 def import_run_config(

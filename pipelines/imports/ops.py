@@ -14,6 +14,7 @@ from pipelines.imports import jobstore, steps
 from pipelines.imports.config import (
     DRY_RUN_TAG,
     IMPORT_JOB_TAG,
+    IMPORT_TARGET_TAG,
     ROLLBACK_OF_JOB_TAG,
     ROLLBACK_OF_RUN_TAG,
     ROLLED_BACK_BY_TAG,
@@ -82,6 +83,8 @@ def parse_file(
             upload_location=storage.location(target.upload_key),
         )
         context.instance.add_run_tags(context.run_id, {IMPORT_JOB_TAG: str(job_id)})
+        if IMPORT_TARGET_TAG not in context.run.tags:
+            context.log.warning(_unqueued(target.org, target.module))
         if target.options_error:
             raise InputRejected(target.options_error)
         options = parse_options(target.options).model_dump(exclude_none=True)
@@ -110,6 +113,18 @@ def parse_file(
         }
     )
     return run
+
+
+def _unqueued(org: str, module: str) -> str:
+    """The warning of an import run launched without an upload partition (the Launchpad's
+    "Open in Launchpad" copies the config only): nothing kept it from running beside other
+    imports into the same org and module."""
+    return (
+        f"This run has no {IMPORT_TARGET_TAG} tag, so the run queue did not hold it back "
+        f"while another import into {org}/{module} ran: launch imports from their upload "
+        "partition (the Launchpad's Partition field), not with Open in Launchpad "
+        "(docs/operations.md, In the UI, step by step)."
+    )
 
 
 @dg.op(retry_policy=RETRY)
@@ -222,8 +237,7 @@ def write_records(
     )
     if lost := steps.losses(summary):
         # On the run's page (a warning event) and in the runs list (a tag), not only in the job.
-        rejects = f" (rejects file: {summary['errors_file']})" if summary["errors_file"] else ""
-        context.log.warning(f"import job {run.job_id}: {lost}{rejects}")
+        context.log.warning(f"import job {run.job_id}: {lost}{_rejects_note(run.job_id, summary)}")
         context.instance.add_run_tags(context.run_id, {ATTENTION_TAG: lost[:200]})
     if not run.opts.validate_only:
         report_import(context, engine, run, summary, counts)
@@ -253,6 +267,15 @@ def _changes_metadata(engine: Any, run: ImportRun, summary: dict[str, Any]) -> d
         "changes": dg.MetadataValue.md(markdown_table(pd.DataFrame(rows))),
         "history_command": dg.MetadataValue.text(command),
     }
+
+
+def _rejects_note(job_id: int, summary: dict[str, Any]) -> str:
+    """Where the rejected rows are, for a log line (text, so a path and the command, never a
+    `file://` URL a browser refuses)."""
+    if not summary["errors_file"]:
+        return ""
+    link = file_link(summary["errors_file"], "rejects", job_id)
+    return f" (rejects file: {link.url or link.path}; {link.command})"
 
 
 def _rejects_metadata(job_id: int, location: str | None) -> dict[str, Any]:

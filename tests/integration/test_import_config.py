@@ -3,6 +3,7 @@ Partitions page and backfills do them."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +90,31 @@ def test_a_partition_of_a_cli_import_runs_again_from_its_kept_upload(
         ).all()[-1]
     assert again.status == "completed" and again.skipped_rows == 2
     assert f"_cli/acme/contacts/{first['import_job_id']}/people.csv" in again.upload_location
+
+
+def test_a_run_without_a_partition_warns_that_it_was_not_queued(
+    env_db: str, tmp_path: Path
+) -> None:
+    uploads = Path(tmp_path / "uploads")
+    (uploads / "acme" / "contacts").mkdir(parents=True)
+    (uploads / "acme" / "contacts" / "people.csv").write_text(CSV)
+    config = {"org": "acme", "module": "contacts", "upload_key": "acme/contacts/people.csv"}
+    instance = get_instance()
+    result = _job().execute_in_process(
+        run_config={"ops": {"parse_file": {"config": config}}},
+        instance=instance,
+        resources=RESOURCES,
+    )
+    assert result.success and IMPORT_TARGET_TAG not in result.dagster_run.tags
+    warnings = [
+        entry.user_message
+        for entry in instance.all_logs(result.run_id)
+        if entry.level == logging.WARNING and IMPORT_TARGET_TAG in entry.user_message
+    ]
+    assert len(warnings) == 1 and "acme/contacts" in warnings[0]
+    partitioned = _launch_partition(partition_key_for("acme", "contacts", "people.csv", "b" * 40))
+    assert not any(
+        IMPORT_TARGET_TAG in entry.user_message
+        for entry in instance.all_logs(partitioned.run_id)
+        if entry.level == logging.WARNING
+    )

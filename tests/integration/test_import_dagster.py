@@ -64,6 +64,7 @@ def test_a_run_that_lost_values_warns_on_its_page_and_in_the_runs_list(imp: Any)
         if e.level == logging.WARNING and "left empty" in e.user_message
     ]
     assert len(warnings) == 1 and "rejects file: " in warnings[0]
+    assert "file://" not in warnings[0] and "contactflow fetch rejects" in warnings[0]
 
     imp("Email\ncid@example.com\n", name="clean.csv")
     assert "contactflow/attention" not in instance.get_runs(limit=1)[0].tags

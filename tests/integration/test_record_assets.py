@@ -78,6 +78,8 @@ def test_rejected_rows_within_the_budget_warn_with_the_rejects_file(imp: Any) ->
     assert not rejected.passed and rejected.severity == dg.AssetCheckSeverity.WARN
     assert rejected.metadata["error_rows"].value == 1
     assert rejected.metadata["rejects_file"].value.endswith("-rejects.csv")
+    assert not rejected.metadata["rejects_file"].value.startswith("file:")
+    assert rejected.metadata["rejects_file_command"].value.startswith("contactflow fetch rejects")
     event = get_instance().get_latest_materialization_event(CONTACTS)
     assert event is not None and event.asset_materialization is not None
     assert event.asset_materialization.metadata["rejects_file"].value.endswith("-rejects.csv")
