@@ -261,24 +261,34 @@ def _phones(
 def _numbers_by_region(
     present: pd.Series, regions: pd.Series | None, default_region: str
 ) -> pd.Series:
-    """`phone_numbers` of each row's values in its region: one call per distinct region,
-    so libphonenumber still runs once per distinct (value, region). A number that is not
-    possible in its row's region but is in `default_region` keeps the default's reading (a
-    US number in a row of a Danish contact imports as before rather than being rejected)."""
+    """`phone_numbers` of each row's values in its region: a number without `+` in a row
+    whose country names a region is read there (plain national numbers in Arrow, the rest
+    once per distinct value and region); every other number, and one not possible in its
+    row's region, is read in `default_region` in one call (a US number in a row of a Danish
+    contact imports as before rather than being rejected)."""
     if regions is None:
         return norm.phone_numbers(present, default_region)
     row_regions = regions.reindex(present.index).fillna(default_region).to_numpy(dtype=object)
-    result = np.empty(len(present), dtype=object)
-    for region in pd.unique(row_regions):
-        members = row_regions == region
-        numbers = norm.phone_numbers(present[members], str(region)).to_numpy(object)
-        if region != default_region:
-            failed = ~pd.Series(numbers, dtype=object).str.match(_E164_TEXT, na=True).to_numpy()
-            if failed.any():
-                retry = present[members][failed]
-                numbers[failed] = norm.phone_numbers(retry, default_region).to_numpy(object)
-        result[members] = numbers
+    national = ~present.str.startswith("+").to_numpy(dtype=bool, na_value=False)
+    local = national & (row_regions != default_region)
+    result = np.full(len(present), None, dtype=object)
+    for region in pd.unique(row_regions[local]):
+        members = local & (row_regions == region)
+        result[members] = _in_region(present[members], str(region))
+    possible = pd.Series(result, dtype=object).str.match(_E164_TEXT, na=False).to_numpy(bool)
+    rest = ~(local & possible)
+    if rest.any():
+        result[rest] = norm.phone_numbers(present[rest], default_region).to_numpy(object)
     return pd.Series(result, index=present.index, dtype=object, name=present.name)
+
+
+def _in_region(values: pd.Series, region: str) -> np.ndarray:
+    """`phone_numbers` in `region`; plain national numbers are settled in Arrow
+    (`norm.national_numbers`), the others parsed once per distinct value."""
+    numbers, settled = norm.national_numbers(values, region)
+    if not settled.all():
+        numbers[~settled] = norm.phone_numbers(values[~settled], region).to_numpy(object)
+    return numbers
 
 
 def _combine_joined(columns: list[pd.Series]) -> pd.Series:

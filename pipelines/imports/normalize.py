@@ -472,6 +472,50 @@ def _matches(texts: pa.Array, pattern: str, partial: bool = False) -> np.ndarray
     return np.asarray(pc.fill_null(found, False), dtype=bool)
 
 
+@functools.lru_cache(maxsize=512)
+def _parse_rules(region: str) -> tuple[frozenset[int], str, str, str] | None:
+    """What decides whether a number without `+` can be possible in `region`: the possible
+    national lengths (of its country code's main region, which `is_possible_number` uses),
+    the international and national prefixes it strips, its country code."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.country_code is None:
+        return None
+    lengths = _possible_lengths(metadata.country_code)
+    if not lengths:
+        return None
+    prefixes = (metadata.international_prefix or "", metadata.national_prefix_for_parsing or "")
+    return lengths, *prefixes, str(metadata.country_code)
+
+
+def national_numbers(s: pd.Series, region: str) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers without `+` that libphonenumber would read in `region` with nothing to strip,
+    settled without parsing: (E.164 text or None where not possible, settled mask). A text
+    is settled when it holds only digits and separators and no international or national
+    prefix and no country code in front (all of which parsing may strip); it is then
+    `+<country code><digits>` when the region has numbers of that many digits, else not
+    possible. Unsure values (and prefix patterns RE2 cannot compile) are left to the parse."""
+    numbers = np.full(len(s), None, dtype=object)
+    settled = np.zeros(len(s), dtype=bool)
+    rules = _parse_rules(region)
+    texts = arrow_texts(s.to_numpy(dtype=object))
+    if rules is None or texts is None or not len(s):
+        return numbers, settled
+    lengths, international, national, code = rules
+    compact = pc.replace_substring_regex(texts, _RE2_SEPARATORS, "")
+    settled = _matches(compact, r"^[0-9]{2,17}$") & ~_matches(texts, _RE2_NUMERIC_CELL)
+    settled &= ~_matches(compact, f"^{code}")
+    for prefix in (international, national):
+        if prefix:
+            settled &= ~_matches(compact, f"^(?:{prefix})", partial=True)
+    possible = settled & np.isin(np.asarray(pc.utf8_length(compact)), list(lengths))
+    if possible.any():
+        chosen = compact.filter(pa.array(possible))
+        numbers[possible] = pc.binary_join_element_wise(f"+{code}", chosen, "").to_numpy(
+            zero_copy_only=False
+        )
+    return numbers, settled
+
+
 def phone_numbers(s: pd.Series, default_region: str = "US") -> pd.Series:
     """Each value as E.164 text, or its stripped original when it is not a possible number
     (see `normalize_phone`). Canonical E.164 and (for US/CA) NANP numbers are settled in

@@ -3,6 +3,7 @@ timestamps in the source time zone, and dropping invalid values instead of rows.
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pandas as pd
@@ -133,3 +134,23 @@ def test_drop_value_keeps_the_row_without_its_invalid_values_but_not_bad_identit
         (3, "source_created_at", "someday"),
     ]
     assert all(e.error.startswith("value dropped: ") for e in dropped)
+
+
+@pytest.mark.parametrize(
+    "region", ["DK", "CH", "NO", "IS", "DE", "GB", "BR", "MX", "RU", "KZ", "IT", "TR", "SE"]
+)
+def test_national_numbers_agree_with_libphonenumber(region: str) -> None:
+    """Every number settled without parsing is what libphonenumber makes of it."""
+    rng = random.Random(region)
+    values = []
+    for _ in range(3000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(3, 16)))
+        cut = rng.randint(1, len(digits) - 1)
+        shape = rng.choice(["{}{}", "({}) {}", "{}-{}", "{}.{}", "{} {}"])
+        values.append(shape.format(digits[:cut], digits[cut:]))
+    numbers, settled = nz.national_numbers(pd.Series(values, dtype=object), region)
+    assert settled.sum() > 100 and any(n is not None for n in numbers)
+    for value, number, done in zip(values, numbers, settled, strict=True):
+        if done:
+            expected = nz._parse_phone(value, value, region)
+            assert (number or value) == expected, (value, region)
