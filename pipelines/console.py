@@ -229,14 +229,17 @@ def warnings_block(result: dict[str, Any]) -> list[Renderable]:
     dropped = int(result.get("warning_rows") or 0)
     parts: list[Renderable] = []
     if dropped:
-        parts.append(
-            Text(
-                f"{dropped:,} {'row' if dropped == 1 else 'rows'} written without "
-                "their invalid values (each is a line in the rejects file)"
-            )
+        rows = (
+            "1 row written without its"
+            if dropped == 1
+            else f"{dropped:,} rows written without their"
         )
+        parts.append(Text(f"{rows} invalid values (each is a line in the rejects file)"))
     if warnings:
         parts.append(row_problems(warnings, "warning"))
+    rejects = result.get("errors_file")
+    if dropped and rejects and not result.get("error_rows"):
+        parts.append(Text(f"Dropped values: {local_path(rejects)}"))
     return parts
 
 

@@ -179,7 +179,7 @@ def test_drop_value_writes_the_row_without_its_bad_phone(
     capsys.readouterr()
     assert main(["job", str(result["import_job_id"])]) == 0
     human = capsys.readouterr().out
-    assert "1 row written without their invalid values" in human and "value dropped" in human
+    assert "1 row written without its invalid values" in human and "value dropped" in human
 
 
 def test_reject_row_stays_the_default(imp: Any) -> None:
