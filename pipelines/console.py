@@ -191,6 +191,14 @@ def table(
     return grid
 
 
+def row_problems(items: list[dict[str, Any]], what: str) -> Renderable:
+    """Row errors or warnings as a table: row, field, value and the error or warning."""
+    keys = ["row", "field", "value", what]
+    return table(
+        keys, [[show(i.get(k)) for k in keys] for i in items], ["row"], flexible=["value", what]
+    )
+
+
 def errors_block(result: dict[str, Any]) -> list[Renderable]:
     """The first row errors, then `… and N more rows with errors` and where the rejects are."""
     from rich.text import Text
@@ -199,14 +207,7 @@ def errors_block(result: dict[str, Any]) -> list[Renderable]:
     shown = errors[:FIRST_ERRORS]
     parts: list[Renderable] = []
     if shown:
-        parts.append(
-            table(
-                ["row", "field", "value", "error"],
-                [[show(e.get(k)) for k in ("row", "field", "value", "error")] for e in shown],
-                numeric=["row"],
-                flexible=["value", "error"],
-            )
-        )
+        parts.append(row_problems(shown, "error"))
     rows_shown = len({e.get("row") for e in shown})
     more = max(int(result.get("error_rows") or 0) - rows_shown, len(errors) - len(shown), 0)
     if more and shown:
@@ -218,6 +219,34 @@ def errors_block(result: dict[str, Any]) -> list[Renderable]:
         if hint := fetch_hint(rejects, f"rejects {job_id}"):
             parts.append(Text(f"  {hint}", style="dim"))
     return parts
+
+
+def warnings_block(result: dict[str, Any]) -> list[Renderable]:
+    """Values dropped under `invalid_values: drop_value` and column warnings (row empty)."""
+    from rich.text import Text
+
+    warnings = (result.get("warnings") or [])[:FIRST_ERRORS]
+    dropped = int(result.get("warning_rows") or 0)
+    parts: list[Renderable] = []
+    if dropped:
+        rows = (
+            "1 row written without its"
+            if dropped == 1
+            else f"{dropped:,} rows written without their"
+        )
+        parts.append(Text(f"{rows} invalid values (each is a line in the rejects file)"))
+    if warnings:
+        parts.append(row_problems(warnings, "warning"))
+    rejects = result.get("errors_file")
+    if dropped and rejects and not result.get("error_rows"):
+        parts.append(Text(f"Dropped values: {local_path(rejects)}"))
+    return parts
+
+
+def date_orders_line(orders: dict[str, str] | None) -> str | None:
+    """`Born: day first, Joined: ambiguous` (None without numeric date columns)."""
+    shown = [f"{column}: {order.replace('_', ' ')}" for column, order in (orders or {}).items()]
+    return ", ".join(shown) or None
 
 
 # One renderer per command ------------------------------------------------------------------
@@ -251,11 +280,12 @@ def import_summary(result: dict[str, Any]) -> list[Renderable]:
                 ("created references", show(references) if references else None),
                 ("unresolved references", "; ".join(warnings) or None),
                 ("mapping", ", ".join(mapping) or None),
+                ("date order", date_orders_line(result.get("date_orders"))),
                 ("plan (nothing written)", local_path(result.get("plan_file"))),
             ]
         )
     )
-    return [*parts, *errors_block(result)]
+    return [*parts, *warnings_block(result), *errors_block(result)]
 
 
 def _queued(
@@ -308,7 +338,7 @@ def job_summary(job: dict[str, Any]) -> list[Renderable]:
             ]
         )
     )
-    return [*parts, *errors_block(job)]
+    return [*parts, *warnings_block(job), *errors_block(job)]
 
 
 def _erasures(entries: list[dict[str, Any]] | None) -> str | None:
@@ -663,6 +693,8 @@ def preview_summary(result: dict[str, Any]) -> list[Renderable]:
         heading(str(result.get("file_name"))),
         Text(" · ".join(p for p in layout if p)),
     ]
+    if orders := date_orders_line(result.get("date_orders")):
+        parts.append(Text(f"Date order: {orders}"))
     suggestions = {s["source_column"]: s for s in result.get("suggestions") or []}
     rows = []
     for column in result.get("source_columns") or []:

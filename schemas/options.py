@@ -12,6 +12,7 @@ from schemas.modules import ADDRESS_PARTS, DataType, ModuleDef
 MergeMode = Literal["fill_empty", "overwrite", "prefer_import"]
 DuplicateStrategy = Literal["skip", "update", "create"]
 Action = Literal["merge", "overwrite", "delete"]
+InvalidValues = Literal["reject_row", "drop_value"]
 
 
 class ColumnMapping(BaseModel):
@@ -106,8 +107,22 @@ class ImportOptions(BaseModel):
     date_format: str | None = Field(
         default=None, description="strftime format of the dates, e.g. %d.%m.%Y (default: detected)."
     )
-    dayfirst: bool = Field(
-        default=False, description="Read ambiguous dates such as 03/04/2024 day first."
+    dayfirst: bool | None = Field(
+        default=None,
+        description="Read numeric dates such as 03/04/2024 day first (true) or month first "
+        "(false). Default: each date column's order is decided from its values (31/12/2023 "
+        "proves day first); a column without proof is read month first.",
+    )
+    source_timezone: str = Field(
+        default="UTC",
+        description="IANA time zone (e.g. Europe/Berlin) of timestamps written without an "
+        "offset; dates without a time of day are not shifted.",
+    )
+    invalid_values: InvalidValues = Field(
+        default="reject_row",
+        description="An invalid value: reject_row (the row is not written) or drop_value (the "
+        "row is written without it, a warning; invalid match keys and required fields still "
+        "reject the row).",
     )
     multi_value_separator: str = Field(
         default=";,",
@@ -138,6 +153,19 @@ class ImportOptions(BaseModel):
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(f"{value!r} is not a two-letter region code such as US or DE")
         return region
+
+    @field_validator("source_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not an IANA time zone name such as UTC or Europe/Berlin"
+            ) from None
+        return value
 
     @field_validator("file_name")
     @classmethod

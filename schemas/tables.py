@@ -123,6 +123,8 @@ import_jobs = sa.Table(
     *[sa.Column(c, sa.BigInteger, nullable=False, server_default="0") for c in COUNT_COLUMNS],
     sa.Column("created_references", JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
     sa.Column("reference_warnings", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
+    sa.Column("warning_rows", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("warnings", JSONB, nullable=False, server_default=sa.text("'[]'::jsonb")),
     sa.Column("validate_only", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("run_id", sa.Text),
     sa.Column("partition_key", sa.Text),

@@ -35,7 +35,7 @@ import pyarrow.csv as pa_csv
 from pipelines.imports.mapping import apply_mapping
 from pipelines.imports.normalize import blank_as_null
 from pipelines.imports.parse import RowError
-from pipelines.imports.validate import validate_chunk
+from pipelines.imports.validate import drop_invalid_values, identity_fields, validate_chunk
 from schemas.modules import MULTI_SEP, PART_SEP, DataType, ModuleDef, get_module
 from schemas.options import ColumnMapping, ImportOptions
 from schemas.validation import arrow_texts
@@ -52,6 +52,7 @@ class ChunkTask:
     mapping: list[dict[str, Any]]
     fields: list[str]
     source_columns: list[str]
+    date_orders: dict[str, str] = field(default_factory=dict)  # see dates.column_orders
 
 
 @dataclass
@@ -59,7 +60,8 @@ class ChunkResult:
     number: int
     copy_text: str
     errors: list[RowError] = field(default_factory=list)
-    rejected: pd.DataFrame | None = None
+    rejected: pd.DataFrame | None = None  # raw cells of the rejected rows and the dropped values
+    dropped: list[RowError] = field(default_factory=list)  # `invalid_values: drop_value`
 
 
 def transform_chunk(task: ChunkTask) -> ChunkResult:
@@ -68,14 +70,18 @@ def transform_chunk(task: ChunkTask) -> ChunkResult:
     opts = ImportOptions.model_validate(task.options)
     mapping = [ColumnMapping.model_validate(m) for m in task.mapping]
     raw = pd.read_parquet(task.raw_path)
-    mapped = apply_mapping(raw, module, mapping, opts)
+    mapped = apply_mapping(raw, module, mapping, opts, task.date_orders)
     valid, errors = validate_chunk(mapped, module)
+    dropped: list[RowError] = []
+    if errors and opts.invalid_values == "drop_value":
+        identity = identity_fields(module, opts.match_keys(module))
+        valid, errors, dropped = drop_invalid_values(mapped, valid, errors, module, identity)
     rejected = None
-    if errors:
-        rows = sorted({e.row for e in errors if e.row in raw.index})
+    if errors or dropped:
+        rows = sorted({e.row for e in [*errors, *dropped] if e.row in raw.index})
         rejected = raw.loc[rows, task.source_columns]
     text = copy_text(valid, task.fields, module)
-    return ChunkResult(task.number, text, errors, rejected)
+    return ChunkResult(task.number, text, errors, rejected, dropped)
 
 
 def copy_text(frame: pd.DataFrame, fields: list[str], module: ModuleDef) -> str:

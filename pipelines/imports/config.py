@@ -19,7 +19,14 @@ from pydantic import BaseModel, Field, create_model
 from pipelines.errors import InputRejected
 from pipelines.names import check_file_name, check_org, split_partition_key
 from resources.storage import Storage
-from schemas.options import Action, ColumnMapping, DuplicateStrategy, ImportOptions, MergeMode
+from schemas.options import (
+    Action,
+    ColumnMapping,
+    DuplicateStrategy,
+    ImportOptions,
+    InvalidValues,
+    MergeMode,
+)
 
 _ENUMS: dict[tuple[str, ...], type[enum.Enum]] = {
     get_args(choices): enum.Enum(name, {v: v for v in get_args(choices)}, type=str)  # type: ignore[misc]
@@ -27,6 +34,7 @@ _ENUMS: dict[tuple[str, ...], type[enum.Enum]] = {
         ("MergeMode", MergeMode),
         ("DuplicateStrategy", DuplicateStrategy),
         ("Action", Action),
+        ("InvalidValues", InvalidValues),
     )
 }
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from pipelines.errors import InputRejected
+from pipelines.imports import countries
 from pipelines.imports import normalize as norm
+from pipelines.imports.dates import DAY_FIRST
 from pipelines.imports.suggest import Suggestion, suggest_mapping
 from schemas.modules import MULTI_SEP, PART_SEP, DataType, FieldDef, ModuleDef
 from schemas.options import ColumnMapping, ImportOptions, check_mapping_entry
@@ -114,14 +118,51 @@ def mapped_fields(
     return fields
 
 
+_E164_TEXT = r"^\+[0-9]+$"
+
+
+@dataclass(frozen=True)
+class RowHints:
+    """What the file says about reading some values: the phone region of each row (from its
+    mapped address country) and the date order of each date column (`dates.column_orders`)."""
+
+    regions: pd.Series | None = None
+    date_orders: dict[str, str] = field(default_factory=dict)
+
+
+def row_hints(
+    raw: pd.DataFrame, mapping: list[ColumnMapping], date_orders: dict[str, str] | None = None
+) -> RowHints:
+    """The hints of one raw chunk: regions only when an address country column is mapped."""
+    country = next(
+        (
+            e.source_column
+            for e in mapping
+            if e.active and e.target_field == "address" and e.address_part == "country"
+        ),
+        None,
+    )
+    regions = None
+    if country is not None and country in raw:
+        regions = countries.regions(norm.blank_to_none(raw[country]))
+    return RowHints(regions, date_orders or {})
+
+
 def apply_mapping(
-    raw: pd.DataFrame, module: ModuleDef, mapping: list[ColumnMapping], options: ImportOptions
+    raw: pd.DataFrame,
+    module: ModuleDef,
+    mapping: list[ColumnMapping],
+    options: ImportOptions,
+    date_orders: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Map and normalize one raw chunk; bad values stay as they were for validation to flag."""
+    """Map and normalize one raw chunk; bad values stay as they were for validation to flag.
+    `date_orders` (source column -> day_first, month_first, ambiguous) steers each date
+    column that neither `dayfirst` nor `date_format` settles."""
     groups: dict[str, list[ColumnMapping]] = defaultdict(list)
     for entry in mapping:
         if entry.active:
             groups[entry.target_field or ""].append(entry)
+    hints = row_hints(raw, mapping, date_orders)
     out = pd.DataFrame(index=raw.index)
     attributes: dict[str, pd.Series] = {}
     for target, entries in groups.items():
@@ -131,7 +172,7 @@ def apply_mapping(
             )
             continue
         f = module.field(target)
-        out[f.slug] = _field_values(f, raw, entries, options)
+        out[f.slug] = _field_values(f, raw, entries, options, hints)
     for name, value in options.static_values.items():
         if name.startswith("attributes."):
             attributes[name[len("attributes.") :]] = pd.Series(value, index=raw.index)
@@ -146,8 +187,13 @@ def apply_mapping(
 
 
 def _field_values(
-    f: FieldDef, raw: pd.DataFrame, entries: list[ColumnMapping], options: ImportOptions
+    f: FieldDef,
+    raw: pd.DataFrame,
+    entries: list[ColumnMapping],
+    options: ImportOptions,
+    hints: RowHints | None = None,
 ) -> pd.Series:
+    hints = hints or RowHints()
     columns = [raw[e.source_column] for e in entries]
     if f.data_type is DataType.ADDRESS:
         parts = pd.DataFrame(
@@ -156,7 +202,7 @@ def _field_values(
         return _json_objects(parts)
     if f.data_type is DataType.PHONE:
         return _combine_joined(
-            [_phones(c, e.value_type, options) for c, e in zip(columns, entries)]
+            [_phones(c, e.value_type, options, hints.regions) for c, e in zip(columns, entries)]
         )
     if f.multi:
         seps = options.multi_value_separator
@@ -175,25 +221,74 @@ def _field_values(
     if f.data_type is DataType.LINKEDIN_URL:
         return norm.normalize_linkedin_url(column)
     if f.data_type is DataType.DATETIME:
-        return norm.normalize_datetime(column, options.date_format, options.dayfirst)
+        return norm.normalize_datetime(
+            column,
+            options.date_format,
+            _dayfirst(options, hints.date_orders.get(entries[0].source_column)),
+            options.source_timezone,
+        )
     if f.data_type is DataType.DOMAIN:
         return norm.normalize_domain(column)
     return norm.normalize_text(column)
 
 
-def _phones(column: pd.Series, value_type: str | None, options: ImportOptions) -> pd.Series:
-    """Phones of one column as `number PART_SEP type` strings joined by MULTI_SEP."""
+def _dayfirst(options: ImportOptions, order: str | None) -> bool:
+    """The `dayfirst` option when given, else the column's evidence (ambiguous: month first)."""
+    return options.dayfirst if options.dayfirst is not None else order == DAY_FIRST
+
+
+def _phones(
+    column: pd.Series,
+    value_type: str | None,
+    options: ImportOptions,
+    regions: pd.Series | None = None,
+) -> pd.Series:
+    """Phones of one column as `number PART_SEP type` strings joined by MULTI_SEP; numbers
+    without `+` are read in their row's region (`regions`) or the default region."""
     cells = norm.blank_to_none(column)
     present = cells.dropna()
     if present.empty:
         return pd.Series(None, index=column.index, dtype=object)
     if present.str.contains(";", regex=False).any():
         present = norm.split_multi(present, ";").explode().dropna()
-    numbers = norm.phone_numbers(present, options.default_region)
+    numbers = _numbers_by_region(present, regions, options.default_region)
     encoded = numbers + PART_SEP + (value_type or "Other")
     if not encoded.index.is_unique:
         encoded = encoded.groupby(level=0).agg(MULTI_SEP.join)
     return encoded.reindex(column.index)
+
+
+def _numbers_by_region(
+    present: pd.Series, regions: pd.Series | None, default_region: str
+) -> pd.Series:
+    """`phone_numbers` of each row's values in its region: a number without `+` in a row
+    whose country names a region is read there (plain national numbers in Arrow, the rest
+    once per distinct value and region); every other number, and one not possible in its
+    row's region, is read in `default_region` in one call (a US number in a row of a Danish
+    contact imports as before rather than being rejected)."""
+    if regions is None:
+        return norm.phone_numbers(present, default_region)
+    row_regions = regions.reindex(present.index).fillna(default_region).to_numpy(dtype=object)
+    national = ~present.str.startswith("+").to_numpy(dtype=bool, na_value=False)
+    local = national & (row_regions != default_region)
+    result = np.full(len(present), None, dtype=object)
+    for region in pd.unique(row_regions[local]):
+        members = local & (row_regions == region)
+        result[members] = _in_region(present[members], str(region))
+    possible = pd.Series(result, dtype=object).str.match(_E164_TEXT, na=False).to_numpy(bool)
+    rest = ~(local & possible)
+    if rest.any():
+        result[rest] = norm.phone_numbers(present[rest], default_region).to_numpy(object)
+    return pd.Series(result, index=present.index, dtype=object, name=present.name)
+
+
+def _in_region(values: pd.Series, region: str) -> np.ndarray:
+    """`phone_numbers` in `region`; plain national numbers are settled in Arrow
+    (`norm.national_numbers`), the others parsed once per distinct value."""
+    numbers, settled = norm.national_numbers(values, region)
+    if not settled.all():
+        numbers[~settled] = norm.phone_numbers(values[~settled], region).to_numpy(object)
+    return numbers
 
 
 def _combine_joined(columns: list[pd.Series]) -> pd.Series:

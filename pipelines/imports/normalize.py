@@ -163,9 +163,12 @@ _DAY_OR_MONTH_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})((?
 _COMPACT_DATE = re.compile(r"^((?:19|20)\d{2})(\d{2})(\d{2})$")
 _PLAIN_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+_TIME_OF_DAY = re.compile(r"\d:\d\d")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EXCEL_SERIAL_RANGE: tuple[float, float] = (20_000, 80_000)
 _UTC_NAMES = frozenset({"UTC", "GMT", "UT", "Z"})
+_FORMAT_TIME = re.compile(r"%[HIMSXcTf]")
+_FORMAT_OFFSET = re.compile(r"%[zZ]")
 _DEFAULT_A = dt.datetime(2000, 1, 1)
 _DEFAULT_B = dt.datetime(2001, 2, 2)
 
@@ -469,6 +472,50 @@ def _matches(texts: pa.Array, pattern: str, partial: bool = False) -> np.ndarray
     return np.asarray(pc.fill_null(found, False), dtype=bool)
 
 
+@functools.lru_cache(maxsize=512)
+def _parse_rules(region: str) -> tuple[frozenset[int], str, str, str] | None:
+    """What decides whether a number without `+` can be possible in `region`: the possible
+    national lengths (of its country code's main region, which `is_possible_number` uses),
+    the international and national prefixes it strips, its country code."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.country_code is None:
+        return None
+    lengths = _possible_lengths(metadata.country_code)
+    if not lengths:
+        return None
+    prefixes = (metadata.international_prefix or "", metadata.national_prefix_for_parsing or "")
+    return lengths, *prefixes, str(metadata.country_code)
+
+
+def national_numbers(s: pd.Series, region: str) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers without `+` that libphonenumber would read in `region` with nothing to strip,
+    settled without parsing: (E.164 text or None where not possible, settled mask). A text
+    is settled when it holds only digits and separators and no international or national
+    prefix and no country code in front (all of which parsing may strip); it is then
+    `+<country code><digits>` when the region has numbers of that many digits, else not
+    possible. Unsure values (and prefix patterns RE2 cannot compile) are left to the parse."""
+    numbers = np.full(len(s), None, dtype=object)
+    settled = np.zeros(len(s), dtype=bool)
+    rules = _parse_rules(region)
+    texts = arrow_texts(s.to_numpy(dtype=object))
+    if rules is None or texts is None or not len(s):
+        return numbers, settled
+    lengths, international, national, code = rules
+    compact = pc.replace_substring_regex(texts, _RE2_SEPARATORS, "")
+    settled = _matches(compact, r"^[0-9]{2,17}$") & ~_matches(texts, _RE2_NUMERIC_CELL)
+    settled &= ~_matches(compact, f"^{code}")
+    for prefix in (international, national):
+        if prefix:
+            settled &= ~_matches(compact, f"^(?:{prefix})", partial=True)
+    possible = settled & np.isin(np.asarray(pc.utf8_length(compact)), list(lengths))
+    if possible.any():
+        chosen = compact.filter(pa.array(possible))
+        numbers[possible] = pc.binary_join_element_wise(f"+{code}", chosen, "").to_numpy(
+            zero_copy_only=False
+        )
+    return numbers, settled
+
+
 def phone_numbers(s: pd.Series, default_region: str = "US") -> pd.Series:
     """Each value as E.164 text, or its stripped original when it is not a possible number
     (see `normalize_phone`). Canonical E.164 and (for US/CA) NANP numbers are settled in
@@ -754,8 +801,11 @@ def _excel_stamps(serials: list[float]) -> pd.Series:
     return pd.Series(_EXCEL_EPOCH + days).dt.round("ms")
 
 
-def _datetime_lookup_free(values: list[Any], dayfirst: bool) -> dict[Hashable, str | None]:
-    """ISO text of every value in any accepted form (see `normalize_datetime`)."""
+def _datetime_lookup_free(
+    values: list[Any], dayfirst: bool, local: set[Hashable]
+) -> dict[Hashable, str | None]:
+    """ISO text of every value in any accepted form (see `normalize_datetime`); the values
+    that are a time of day without an offset are added to `local`."""
     found: dict[Hashable, str | None] = {}
     iso: dict[Hashable, tuple[str, bool]] = {}
     excel: dict[Hashable, float] = {}
@@ -763,6 +813,8 @@ def _datetime_lookup_free(values: list[Any], dayfirst: bool) -> dict[Hashable, s
     for value in values:
         if isinstance(value, dt.date):
             found[value] = _utc_text(value)
+            if isinstance(value, dt.datetime) and value.tzinfo is None and value.time():
+                local.add(value)
             continue
         text = value if type(value) is str else _cell_text(value)
         if text is None:
@@ -782,8 +834,11 @@ def _datetime_lookup_free(values: list[Any], dayfirst: bool) -> dict[Hashable, s
             serial = float(text)
             if EXCEL_SERIAL_RANGE[0] <= serial <= EXCEL_SERIAL_RANGE[1]:
                 excel[value] = serial
+                if not serial.is_integer():
+                    local.add(value)
         elif _HAS_LETTER.search(text):
             textual[value] = (text, dayfirst)
+    local.update(v for v, (text, aware) in iso.items() if not aware and len(text) > 10)
     if iso:
         texts, aware = zip(*iso.values(), strict=True)
         parsed = _format_utc(_iso_stamps(list(texts), list(aware)))
@@ -797,16 +852,23 @@ def _datetime_lookup_free(values: list[Any], dayfirst: bool) -> dict[Hashable, s
     for value, (text, textual_dayfirst) in textual.items():
         moment = _parse_textual(text, textual_dayfirst)
         found[value] = None if moment is None else _utc_text(moment)
+        if moment is not None and moment.tzinfo is None and _TIME_OF_DAY.search(text):
+            local.add(value)
     return found
 
 
-def _datetime_lookup_format(values: list[Any], date_format: str) -> dict[Hashable, str | None]:
-    """ISO text of the values that match `date_format` (and of real date cells)."""
+def _datetime_lookup_format(
+    values: list[Any], date_format: str, local: set[Hashable]
+) -> dict[Hashable, str | None]:
+    """ISO text of the values that match `date_format` (and of real date cells); with a
+    format that has a time of day and no offset, its values are added to `local`."""
     found: dict[Hashable, str | None] = {}
     texts: dict[Hashable, str] = {}
     for value in values:
         if isinstance(value, dt.date):
             found[value] = _utc_text(value)
+            if isinstance(value, dt.datetime) and value.tzinfo is None and value.time():
+                local.add(value)
         elif (text := _cell_text(value)) is not None:
             texts[value] = text
     if not texts:
@@ -828,16 +890,36 @@ def _datetime_lookup_format(values: list[Any], date_format: str) -> dict[Hashabl
             except (ValueError, TypeError):
                 result = None
         found[value] = result
+    if _FORMAT_TIME.search(date_format) and not _FORMAT_OFFSET.search(date_format):
+        local.update(texts)
     return found
 
 
+def _in_timezone(found: dict[Hashable, str | None], local: set[Hashable], zone: str) -> None:
+    """Re-read the UTC results of the `local` values as wall-clock times in `zone` (a time
+    that occurs twice at a DST change is the first one; one that does not occur moves on)."""
+    keys = [value for value in local if found.get(value) is not None]
+    if not keys:
+        return
+    utc = pd.to_datetime(pd.Series([found[k] for k in keys], dtype=object), utc=True)
+    wall = pd.DatetimeIndex(utc).tz_localize(None)
+    try:
+        moments = wall.tz_localize(
+            zone, ambiguous=np.ones(len(keys), dtype=bool), nonexistent="shift_forward"
+        )
+    except (OverflowError, ValueError):
+        moments = pd.DatetimeIndex([pd.NaT] * len(keys), tz="UTC")
+    found.update(zip(keys, _format_utc(pd.Series(moments)), strict=True))
+
+
 def normalize_datetime(
-    s: pd.Series, date_format: str | None = None, dayfirst: bool = False
+    s: pd.Series, date_format: str | None = None, dayfirst: bool = False, timezone: str = "UTC"
 ) -> pd.Series:
     """ISO 8601 UTC text such as "2023-03-15T00:00:00+00:00" (microseconds only when present).
 
     Accepted without `date_format`:
-    - ISO 8601 dates and date-times; offsets are converted to UTC, naive values are UTC;
+    - ISO 8601 dates and date-times; offsets are converted to UTC; a time of day without an
+      offset is read in `timezone` (an IANA name); a date without a time is that day in UTC;
     - numeric dates `03/04/2023`, `3.4.23`, `03-04-2023` (optionally with a time): month first
       unless `dayfirst`, strictly (a "month" above 12 is an error, never silently swapped);
       two-digit years 00-68 are 20xx, 69-99 19xx; year-first `2023/03/15`; compact `20230315`;
@@ -851,16 +933,19 @@ def normalize_datetime(
     With `date_format` (strptime syntax) only that format is accepted for text. Anything else
     stays as its stripped original, which fails validation.
     """
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+    if pd.api.types.is_datetime64_any_dtype(s.dtype) and (timezone == "UTC" or s.dt.tz):
         return _series(_format_utc(s), s)
     cells = _series((_date_cell(v) for v in s.to_numpy(dtype=object)), s)
     values = list(cells.dropna().unique())
     if not values:
         return cells
+    local: set[Hashable] = set()
     if date_format:
-        lookup = _datetime_lookup_format(values, date_format)
+        lookup = _datetime_lookup_format(values, date_format, local)
     else:
-        lookup = _datetime_lookup_free(values, dayfirst)
+        lookup = _datetime_lookup_free(values, dayfirst, local)
+    if timezone != "UTC":
+        _in_timezone(lookup, local, timezone)
     converted = _apply_lookup(cells, lookup)
     return converted.where(converted.notna(), cells)
 

@@ -189,6 +189,8 @@ def validate_rows(
             "error_rows": result.error_rows,
             "worker_processes": result.workers,
             "error_sample": dg.MetadataValue.md(markdown_table(pd.DataFrame(result.errors[:20]))),
+            "warning_rows": result.warning_rows,
+            "warning_sample": dg.MetadataValue.md(markdown_table(pd.DataFrame(result.warnings))),
         }
     )
     return result

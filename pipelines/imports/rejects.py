@@ -1,5 +1,6 @@
-"""The rejects file: every row not written (error or in-file duplicate) with its original
-columns plus `_row`, `_field`, `_error`. Each step writes its own part in row order (parse
+"""The rejects file: every row not written (error or in-file duplicate), and every value
+dropped under `invalid_values: drop_value`, with its original columns plus `_row`, `_field`,
+`_error`. Each step writes its own part in row order (parse
 errors, validation errors, rows the database step rejected); the report step merges the parts
 into one file sorted by row, and its JSON twin, streaming (see `merge_parts`)."""
 
@@ -32,12 +33,17 @@ class RejectsWriter:
         self._writer = csv.writer(self._handle)
         self._writer.writerow([*self.columns, *META_COLUMNS])
 
-    def write(self, raw: pd.DataFrame, errors: list[RowError]) -> None:
-        """Write the rows of `raw` (indexed by row number) that `errors` name."""
-        grouped = sorted(group_by_row(errors).items())
-        wanted = [row for row, _ in grouped if row in raw.index]
+    def write(
+        self, raw: pd.DataFrame, errors: list[RowError], dropped: list[RowError] | None = None
+    ) -> None:
+        """Write the rows of `raw` (indexed by row number) that `errors` name, one line per
+        row, and one line per value `dropped` from a row that was written, in row order."""
+        lines = [(row, found) for row, found in group_by_row(errors).items()]
+        lines += [(e.row, [e]) for e in dropped or []]
+        lines.sort(key=lambda line: line[0])
+        wanted = list(dict.fromkeys(row for row, _ in lines if row in raw.index))
         cells = dict(zip(wanted, raw.loc[wanted, self.columns].itertuples(index=False)))
-        for row, row_errors in grouped:
+        for row, row_errors in lines:
             values = list(cells.get(row, [None] * len(self.columns)))
             fields = "; ".join(dict.fromkeys(e.field for e in row_errors if e.field))
             messages = "; ".join(dict.fromkeys(e.error for e in row_errors))

@@ -7,12 +7,14 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from pipelines.errors import InputRejected, one_line
+from pipelines.imports.dates import evidence
 from pipelines.imports.parse import ParseHints, SourceFile
-from pipelines.imports.suggest import suggest_mapping
-from schemas.modules import get_module, referenced_modules
+from pipelines.imports.suggest import Suggestion, suggest_mapping
+from schemas.modules import DataType, ModuleDef, get_module, referenced_modules
 from schemas.options import ImportOptions, parse_options
 
 IMPORT_RESULT_KEYS = (
@@ -27,11 +29,14 @@ IMPORT_RESULT_KEYS = (
     "skipped_rows",
     "deleted_rows",
     "error_rows",
+    "warning_rows",
     "created_references",
     "errors",
     "errors_file",
     "plan_file",
     "reference_warnings",
+    "warnings",
+    "date_orders",
     "mapping_used",
 )
 
@@ -53,6 +58,7 @@ def preview(path: Path, module_slug: str, options: ImportOptions) -> dict[str, A
     sample = source.sample(200)
     info = source.info
     rows = sample.head(50)
+    suggestions = suggest_mapping(module, info.source_columns, sample)
     return {
         "file_name": info.file_name,
         "file_type": info.file_type,
@@ -73,7 +79,8 @@ def preview(path: Path, module_slug: str, options: ImportOptions) -> dict[str, A
             if info.invalid_bytes
             else {}
         ),
-        "suggestions": [s.as_dict() for s in suggest_mapping(module, info.source_columns, sample)],
+        "suggestions": [s.as_dict() for s in suggestions],
+        "date_orders": date_orders(module, sample, suggestions),
         "target_fields": [
             {
                 "field": f.slug,
@@ -83,6 +90,26 @@ def preview(path: Path, module_slug: str, options: ImportOptions) -> dict[str, A
             }
             for f in module.fields
         ],
+    }
+
+
+def date_orders(
+    module: ModuleDef, sample: pd.DataFrame, suggestions: list[Suggestion]
+) -> dict[str, str]:
+    """The order of the numeric dates of each date-like column of the sample: suggested for a
+    date field, or mostly numeric dates (the import decides from every row of the file)."""
+    dated = {
+        s.source_column
+        for s in suggestions
+        if s.target_field
+        and module.has_field(s.target_field)
+        and module.field(s.target_field).data_type is DataType.DATETIME
+    }
+    found = {column: evidence(sample[column]) for column in sample.columns}
+    return {
+        column: str(seen.order)
+        for column, seen in found.items()
+        if seen.order and (column in dated or seen.date_like)
     }
 
 
@@ -124,6 +151,9 @@ def import_result(job: dict[str, Any], summary: dict[str, Any] | None) -> dict[s
     result["errors"] = summary.get("errors", [])
     result["mapping_used"] = summary.get("mapping_used", [])
     result["reference_warnings"] = job.get("reference_warnings") or []
+    result["warning_rows"] = job.get("warning_rows") or 0
+    result["warnings"] = job.get("warnings") or []
+    result["date_orders"] = summary.get("date_orders", {})
     result["created_references"] = job.get("created_references") or dict.fromkeys(
         referenced_modules(), 0
     )

@@ -24,19 +24,21 @@ import sqlalchemy as sa
 from pipelines.errors import ErrorBudgetExceeded, TransientError
 from pipelines.imports import jobstore, stage
 from pipelines.imports.chunks import ChunkTask, transform_chunks, worker_count
+from pipelines.imports.dates import AMBIGUOUS, ambiguous_warning, column_orders
 from pipelines.imports.mapping import choose_mapping, mapped_fields
 from pipelines.imports.parse import ParseHints, RawChunk, RowError, SourceFile
 from pipelines.imports.rejects import RejectsWriter, merge_parts
 from pipelines.imports.resolve import Resolver
-from pipelines.imports.validate import display_value
+from pipelines.imports.validate import DROPPED, display_value
 from pipelines.imports.write import Writer
 from resources.embedded_postgres import contactflow_home
 from resources.postgres import terminate_on_interrupt
 from resources.storage import LocalStorage, Storage
-from schemas.modules import ModuleDef, get_module, referenced_modules
+from schemas.modules import DataType, ModuleDef, get_module, referenced_modules
 from schemas.options import ImportOptions
 
 MAX_REPORTED_ERRORS = 100
+MAX_REPORTED_WARNINGS = 100
 SHARD_BYTES = 256 * 2**20  # raw chunk bytes per shard when the `shards` option is not set
 ANALYZE_AFTER = 10_000  # records written by one import before it ANALYZEs the record table
 ANALYZE_AFTER_REFERENCES = 100  # companies or groups created, for their table
@@ -69,6 +71,9 @@ class ImportRun:
     rows_parts: list[str] = field(default_factory=list)  # the shards' rejects parts
     shards: int = 0
     staged_rows: int = 0  # rows COPYed into the staging table, checked before the write
+    date_orders: dict[str, str] = field(default_factory=dict)  # source column -> order
+    warning_rows: int = 0  # rows written without a value `drop_value` dropped
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # the first ones
 
     def copy(self) -> ImportRun:
         """A step works on its own copy: an op retried in the same process (in-process
@@ -105,6 +110,23 @@ class ImportRun:
         self.error_rows += len({e.row for e in errors})
         room = MAX_REPORTED_ERRORS - len(self.errors)
         self.errors.extend(e.as_dict() for e in errors[: max(room, 0)])
+
+    def column_warnings(self) -> list[dict[str, Any]]:
+        """Warnings about whole columns (row None): date columns of unproven order."""
+        targets = {m["source_column"]: m.get("target_field") for m in self.mapping}
+        return [
+            {"row": None, "field": targets.get(c), "value": None, "warning": ambiguous_warning(c)}
+            for c, order in self.date_orders.items()
+            if order == AMBIGUOUS
+        ]
+
+
+def value_warnings(dropped: list[RowError], room: int) -> list[dict[str, Any]]:
+    """The first `room` dropped values as `{row, field, value, warning}`."""
+    return [
+        {"row": e.row, "field": e.field, "value": e.value, "warning": e.error}
+        for e in dropped[: max(room, 0)]
+    ]
 
 
 DAMAGED_ROW = (
@@ -229,7 +251,30 @@ def map_step(run: ImportRun) -> ImportRun:
     mapping, _ = choose_mapping(run.module, columns, opts, sample)
     run.mapping = [m.model_dump(exclude_none=True) for m in mapping]
     run.fields = mapped_fields(run.module, mapping, opts)
+    run.date_orders = _date_orders(run)
     return run
+
+
+def _date_orders(run: ImportRun) -> dict[str, str]:
+    """The order of each mapped date column's numeric dates, from the values of the whole
+    file (only those columns are read), unless `dayfirst` or `date_format` decides."""
+    opts = run.opts
+    if opts.dayfirst is not None or opts.date_format:
+        return {}
+    module = run.module
+    columns = [
+        m["source_column"]
+        for m in run.mapping
+        if not m.get("ignored")
+        and module.has_field(m.get("target_field") or "")
+        and module.field(m["target_field"]).data_type is DataType.DATETIME
+    ]
+    if not columns:
+        return {}
+    frames = (
+        pd.read_parquet(run.chunk_path("raw", n), columns=columns) for n in range(1, run.chunks + 1)
+    )
+    return column_orders(frames, columns)
 
 
 @dataclass(frozen=True)
@@ -261,6 +306,8 @@ class ShardResult:
     staged_rows: int
     rejects_kind: str
     workers: int
+    warning_rows: int = 0
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def plan_shards(run: ImportRun) -> list[Shard]:
@@ -303,6 +350,7 @@ def validate_shard(
             run.mapping,
             run.fields,
             run.file_info["source_columns"],
+            run.date_orders,
         )
         for n in chunk_numbers
     ]
@@ -319,8 +367,12 @@ def validate_shard(
             result.error_rows += len({e.row for e in chunk.errors})
             room = MAX_REPORTED_ERRORS - len(result.errors)
             result.errors.extend(e.as_dict() for e in chunk.errors[: max(room, 0)])
+            result.warning_rows += len({e.row for e in chunk.dropped})
+            result.warnings += value_warnings(
+                chunk.dropped, MAX_REPORTED_WARNINGS - len(result.warnings)
+            )
             if chunk.rejected is not None:
-                rejects.write(chunk.rejected, chunk.errors)
+                rejects.write(chunk.rejected, chunk.errors, chunk.dropped)
             result.staged_rows += stage.copy_text(conn, run.job_id, chunk.copy_text, run.fields)
             jobstore.add_progress(engine, run.job_id, run.chunk_rows[chunk.number - 1])
     return result
@@ -341,11 +393,14 @@ def collect_shards(run: ImportRun, results: list[ShardResult], engine: sa.Engine
     run = run.copy()
     run.error_rows = run.parse_error_rows
     run.errors = run.errors[: run.parse_errors_listed]
+    run.warning_rows, run.warnings = 0, run.column_warnings()
     results = sorted(results, key=lambda r: r.number)
     for result in results:
         run.error_rows += result.error_rows
         room = MAX_REPORTED_ERRORS - len(run.errors)
         run.errors.extend(result.errors[: max(room, 0)])
+        run.warning_rows += result.warning_rows
+        run.warnings += result.warnings[: max(MAX_REPORTED_WARNINGS - len(run.warnings), 0)]
     run.staged_rows = sum(r.staged_rows for r in results)
     run.rows_parts = [r.rejects_kind for r in results]
     run.shards = len(results)
@@ -427,6 +482,8 @@ def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str,
             "errors_file": errors_file,
             "created_references": created_refs,
             "reference_warnings": warnings,
+            "warning_rows": run.warning_rows,
+            "warnings": run.warnings,
         }
         if opts.validate_only:
             transaction.rollback()
@@ -446,7 +503,13 @@ def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str,
         with phase("analyze"), engine.begin() as conn:
             for table in tables:
                 conn.execute(sa.text(f"ANALYZE {table}"))
-    return {**counts, **outcome, "plan_file": plan_file, "phases": phase.seconds}
+    return {
+        **counts,
+        **outcome,
+        "date_orders": run.date_orders,
+        "plan_file": plan_file,
+        "phases": phase.seconds,
+    }
 
 
 def losses(summary: dict[str, Any]) -> str | None:
@@ -455,6 +518,8 @@ def losses(summary: dict[str, Any]) -> str | None:
     parts = []
     if errors := summary.get("error_rows"):
         parts.append(f"{errors:,} row{'s' if errors != 1 else ''} rejected")
+    if dropped := summary.get("warning_rows"):
+        parts.append(f"{dropped:,} row{'s' if dropped != 1 else ''} written without invalid values")
     for warning in summary.get("reference_warnings") or []:
         values = warning["unresolved_values"]
         shown = ", ".join(str(v) for v in values[:5]) + (" …" if len(values) > 5 else "")
@@ -643,7 +708,8 @@ def _file_errors(run: ImportRun) -> Iterator[dict[str, Any]]:
     for kind in ("parse", *run.rows_parts):
         with open(run.rejects_part(kind), newline="", encoding="utf-8") as handle:
             for record in csv.DictReader(handle):
-                yield {"row": int(record["_row"]), "error": record["_error"]}
+                if not record["_error"].startswith(DROPPED):
+                    yield {"row": int(record["_row"]), "error": record["_error"]}
 
 
 def _publish_rejects(run: ImportRun, exports: Storage) -> str | None:

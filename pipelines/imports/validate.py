@@ -31,6 +31,52 @@ def validate_chunk(frame: pd.DataFrame, module: ModuleDef) -> tuple[pd.DataFrame
     return frame, []
 
 
+DROPPED = "value dropped: "
+
+
+def identity_fields(module: ModuleDef, match_keys: list[list[str]]) -> frozenset[str]:
+    """Fields whose invalid value still rejects the row under `drop_value`: the match keys
+    (the row's identity) and the required fields."""
+    keys = {part for key in match_keys for part in key}
+    return frozenset(keys | {f.slug for f in module.fields if f.required})
+
+
+def drop_invalid_values(
+    frame: pd.DataFrame,
+    valid: pd.DataFrame,
+    errors: list[RowError],
+    module: ModuleDef,
+    identity: frozenset[str],
+) -> tuple[pd.DataFrame, list[RowError], list[RowError]]:
+    """`invalid_values: drop_value`: a row whose errors are all on non-identity fields is kept
+    with those fields emptied, if it then passes every check. Returns the valid rows, the
+    errors of the rows still rejected, and one `value dropped: ...` error per dropped value."""
+    by_row = group_by_row(errors)
+    fixable = [
+        row
+        for row, found in by_row.items()
+        if all(e.field and e.field not in identity for e in found)
+    ]
+    if not fixable:
+        return valid, errors, []
+    repaired = frame.loc[fixable].copy()
+    fields: dict[str, list[int]] = defaultdict(list)
+    for row in fixable:
+        for error in by_row[row]:
+            fields[str(error.field)].append(row)
+    for name, rows in fields.items():
+        repaired.loc[rows, name] = None
+    kept, _ = validate_chunk(repaired, module)
+    saved = set(kept.index)
+    dropped = [
+        RowError(e.row, e.field, e.value, DROPPED + e.error)
+        for row in sorted(saved)
+        for e in by_row[row]
+    ]
+    remaining = [e for e in errors if e.row not in saved]
+    return pd.concat([valid, kept]).sort_index(), remaining, dropped
+
+
 def failure_cases_to_errors(cases: pd.DataFrame, frame: pd.DataFrame) -> list[RowError]:
     """Pandera's failure cases as row errors, ordered by row; row-level checks have no field."""
     errors: dict[tuple[int, str | None, str], RowError] = {}

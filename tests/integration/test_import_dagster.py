@@ -23,6 +23,7 @@ PREVIEW_KEYS = {
     "sample_rows",
     "suggestions",
     "target_fields",
+    "date_orders",
 }
 
 

@@ -1,0 +1,92 @@
+"""Which order a column's numeric dates (03/04/2024) are written in, from its own values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+DAY_FIRST, MONTH_FIRST, AMBIGUOUS = "day_first", "month_first", "ambiguous"
+_NUMERIC_DATE = r"^\s*(?P<first>\d{1,2})[-/.](?P<second>\d{1,2})[-/.](?:\d{4}|\d{2})(?:[T\s]|$)"
+
+
+@dataclass
+class OrderEvidence:
+    """Distinct values seen: all, numeric day/month dates, and those proving an order (a first
+    part over 12 proves day first, a second part over 12 month first)."""
+
+    distinct: int = 0
+    numeric: int = 0
+    day_first: int = 0
+    month_first: int = 0
+
+    def __add__(self, other: OrderEvidence) -> OrderEvidence:
+        return OrderEvidence(
+            self.distinct + other.distinct,
+            self.numeric + other.numeric,
+            self.day_first + other.day_first,
+            self.month_first + other.month_first,
+        )
+
+    @property
+    def order(self) -> str | None:
+        """day_first or month_first when only that order is proven; ambiguous when neither or
+        both are (both: the column mixes orders, so no order can be trusted); None without
+        numeric dates."""
+        if not self.numeric:
+            return None
+        if self.day_first and not self.month_first:
+            return DAY_FIRST
+        if self.month_first and not self.day_first:
+            return MONTH_FIRST
+        return AMBIGUOUS
+
+    @property
+    def date_like(self) -> bool:
+        """Most distinct values are numeric dates (for columns no mapping names as dates)."""
+        return self.numeric > 0 and 2 * self.numeric >= self.distinct
+
+
+def evidence(values: pd.Series) -> OrderEvidence:
+    """The evidence of a column's distinct text values, with Arrow's regex (no Python per
+    value)."""
+    distinct = [v for v in values.dropna().unique() if isinstance(v, str)]
+    if not distinct:
+        return OrderEvidence()
+    parts = pc.extract_regex(pa.array(distinct, pa.string()), _NUMERIC_DATE)
+    found = np.asarray(pc.is_valid(parts), dtype=bool)
+    if not found.any():
+        return OrderEvidence(distinct=len(distinct))
+    dates = parts.filter(pa.array(found))
+    first = np.asarray(pc.cast(dates.field("first"), pa.int32()))
+    second = np.asarray(pc.cast(dates.field("second"), pa.int32()))
+    return OrderEvidence(
+        distinct=len(distinct),
+        numeric=int(found.sum()),
+        day_first=int(((first > 12) & (first <= 31) & (second <= 12)).sum()),
+        month_first=int(((second > 12) & (second <= 31) & (first <= 12)).sum()),
+    )
+
+
+def column_orders(frames: Iterable[pd.DataFrame], columns: list[str]) -> dict[str, str]:
+    """The order of each of `columns` over all `frames` (the chunks of a file); columns
+    without numeric dates are left out."""
+    total = {column: OrderEvidence() for column in columns}
+    for frame in frames:
+        for column in columns:
+            if column in frame:
+                total[column] = total[column] + evidence(frame[column])
+    return {c: order for c, found in total.items() if (order := found.order) is not None}
+
+
+def ambiguous_warning(column: str) -> str:
+    """The warning of a column whose order its values do not settle (read month first)."""
+    return (
+        f"column {column!r}: its dates do not show whether they are day or month first (no "
+        "part over 12, or both orders occur): read month first; set dayfirst or date_format "
+        "to choose"
+    )
