@@ -1,14 +1,21 @@
 """Country names and codes as phone regions: libphonenumber's own country names (English and
-some 40 other languages) and region codes, plus the common spellings it does not list."""
+some 40 other languages) and region codes, plus the common spellings it does not list.
+
+The names ship as `country_names.json`, built from libphonenumber's geocoding locale data by
+`python -m pipelines.imports.countries` (a unit test checks it against the pinned version):
+importing that data costs ~100 MB and 0.4 s, which every import paid, in every process, when
+it was read at import time; the table is 0.2 MB."""
 
 from __future__ import annotations
 
 import functools
+import json
 import re
+from pathlib import Path
 
 import pandas as pd
-import phonenumbers
-from phonenumbers.geodata.locale import LOCALE_DATA
+
+NAMES_FILE = Path(__file__).with_name("country_names.json")
 
 # Names people write that are not a country's name in any language libphonenumber knows.
 ALIASES: dict[str, str] = {
@@ -56,6 +63,17 @@ def _key(name: str) -> str:
 @functools.cache
 def country_regions() -> dict[str, str]:
     """Every known spelling (as `_key`) -> its two-letter phone region."""
+    found: dict[str, str] = json.loads(NAMES_FILE.read_text(encoding="utf-8"))
+    found.update(ALIASES)
+    return found
+
+
+def build_country_names() -> dict[str, str]:
+    """libphonenumber's country names and region codes (as `_key`) -> region, as shipped in
+    NAMES_FILE (without ALIASES)."""
+    import phonenumbers
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
     found: dict[str, str] = {}
     for region, names in LOCALE_DATA.items():
         if region not in phonenumbers.SUPPORTED_REGIONS:
@@ -65,8 +83,7 @@ def country_regions() -> dict[str, str]:
             found.setdefault(_key(resolved), region)
     for region in phonenumbers.SUPPORTED_REGIONS:
         found.setdefault(_key(region), region)
-    found.update(ALIASES)
-    return found
+    return dict(sorted(found.items()))
 
 
 def region_of(name: str) -> str | None:
@@ -79,3 +96,9 @@ def regions(countries: pd.Series) -> pd.Series:
     lookup = {value: region_of(str(value)) for value in countries.dropna().unique()}
     out = countries.map(lookup).astype(object)
     return out.where(out.notna(), None)
+
+
+if __name__ == "__main__":
+    NAMES_FILE.write_text(
+        json.dumps(build_country_names(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8"
+    )

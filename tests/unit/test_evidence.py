@@ -3,6 +3,7 @@ timestamps in the source time zone, and dropping invalid values instead of rows.
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
@@ -154,3 +155,11 @@ def test_national_numbers_agree_with_libphonenumber(region: str) -> None:
         if done:
             expected = nz._parse_phone(value, value, region)
             assert (number or value) == expected, (value, region)
+
+
+def test_the_shipped_country_names_are_libphonenumbers() -> None:
+    """country_names.json is what `python -m pipelines.imports.countries` builds from the
+    pinned phonenumbers: regenerate it when phonenumbers is upgraded."""
+    shipped = json.loads(countries.NAMES_FILE.read_text(encoding="utf-8"))
+    assert shipped == countries.build_country_names()
+    assert countries.region_of("Deutschland") == "DE" and countries.region_of("U.K.") == "GB"
