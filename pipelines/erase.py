@@ -233,6 +233,7 @@ def _erase_rows(conn: sa.Connection, erasure: Erasure) -> None:
         "ids": sorted(person.record_ids),
         "emails": sorted(person.emails),
     }
+    _erase_warnings(conn, erasure, params)
     events = conn.execute(
         sa.text(
             "DELETE FROM import_events e WHERE e.org = :org AND ("
@@ -258,6 +259,43 @@ def _erase_rows(conn: sa.Connection, erasure: Erasure) -> None:
     erasure.touched[table] = len(creators)
     for job_id, count in Counter(j for j in creators if j is not None).items():
         erasure.job(int(job_id), records=count)
+
+
+def _erase_warnings(conn: sa.Connection, erasure: Erasure, params: dict[str, Any]) -> None:
+    """Drop the people's rows from their imports' `warnings` (values dropped under
+    `invalid_values: drop_value`, such as a phone, which hold no email to find them by): the
+    rows are those that created them (`created_by_row`) and changed them (events'
+    `source_row`). Runs before the records and events go."""
+    rows = conn.execute(
+        sa.text(
+            f"""SELECT created_by_import_id, created_by_row FROM {erasure.module.table}
+            WHERE org = :org AND id = ANY(:ids) AND created_by_row IS NOT NULL
+            UNION SELECT import_job_id, source_row FROM import_events
+            WHERE org = :org AND module = :module AND record_id = ANY(:ids)
+              AND source_row IS NOT NULL"""
+        ),
+        params,
+    ).all()
+    by_job: dict[int, set[int]] = {}
+    for job_id, row in rows:
+        by_job.setdefault(int(job_id), set()).add(int(row))
+    if not by_job:
+        return
+    jobs = conn.execute(
+        sa.text("SELECT id, warnings FROM import_jobs WHERE id = ANY(:jobs)"),
+        {"jobs": sorted(by_job)},
+    ).all()
+    for job_id, warnings in jobs:
+        kept = [w for w in warnings or [] if w.get("row") not in by_job[int(job_id)]]
+        if len(kept) == len(warnings or []):
+            continue
+        conn.execute(
+            sa.text("UPDATE import_jobs SET warnings = CAST(:kept AS jsonb) WHERE id = :job"),
+            {"kept": json.dumps(kept), "job": job_id},
+        )
+        removed = len(warnings) - len(kept)
+        erasure.touched["import_job_warnings"] += removed
+        erasure.job(int(job_id), warnings=removed)
 
 
 def _pattern(emails: frozenset[str]) -> str:

@@ -351,3 +351,29 @@ def test_erase_bad_input_is_one_line(imp: Any, cli: Any, args: list[str], messag
     code, out, err = cli("erase", *args, *module)
     assert (code, out) == (2, None)
     assert err.startswith(f"contactflow: {message}") and err.count("\n") == 1, err
+
+
+def test_erase_removes_the_values_an_import_dropped_from_the_persons_rows(
+    imp: Any, cli: Any, engine: sa.Engine
+) -> None:
+    """A value dropped under `invalid_values: drop_value` is kept in the job's warnings by
+    row, with no email beside it: erasure finds the person's rows by `created_by_row` and
+    the events' source rows."""
+    people = "Email,Phone\nbob@example.com,999-BOB\nann@example.com,555-ANN-SECRET\n"
+    job = imp(people, "--option", "invalid_values=drop_value")["import_job_id"]
+    update = "Email,Phone,Job Title\nann@example.com,555-ANN-AGAIN,CEO\n"
+    again = imp(update, "--duplicates", "update", "--option", "invalid_values=drop_value")
+
+    def values(job_id: int) -> list[str]:
+        with engine.connect() as conn:
+            warnings = conn.execute(
+                sa.text("SELECT warnings FROM import_jobs WHERE id = :id"), {"id": job_id}
+            ).scalar_one()
+        return [w["value"] for w in warnings if w.get("row")]
+
+    assert values(job) == ["999-BOB", "555-ANN-SECRET"]
+    assert values(again["import_job_id"]) == ["555-ANN-AGAIN"]
+    code, result, err = cli("erase", "--org", "acme", "--module", "contacts", "--email", ERASED)
+    assert code == 0, err
+    assert values(job) == ["999-BOB"] and values(again["import_job_id"]) == []
+    assert result["touched"]["import_job_warnings"] == 2
