@@ -62,6 +62,9 @@ def create_stage(conn: sa.Connection, job_id: int, module: ModuleDef, fields: li
     table = stage_table(job_id)
     columns = ", ".join(f'"{f}" text' for f in fields)
     link_ids = "".join(f"{f.stage_column} bigint[], " for f in module.multi_references())
+    # IF NOT EXISTS does not hold between two sessions creating it at once (the first two
+    # imports into a database raced to a unique violation): one at a time, as for Dagster's.
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('contactflow.staging'))"))
     conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {STAGE_SCHEMA}"))
     drop_stage(conn, job_id)
     conn.execute(
