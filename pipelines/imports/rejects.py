@@ -64,7 +64,8 @@ class RejectsWriter:
 
 
 def merge_parts(parts: list[Path], csv_path: Path, json_path: Path) -> int:
-    """Merge rejects parts (each in row order, no row in two parts) into one CSV sorted by row
+    """Merge rejects parts (each in row order; a row may be in two, e.g. a value dropped under
+    `drop_value` and then an in-file duplicate, and keeps both lines) into one CSV sorted by row
     and its JSON twin (a list of objects, empty cells as null, `_row` a number), streaming:
     memory does not grow with the number of rejected rows. Returns the number of rows."""
     existing = [path for path in parts if path.exists()]
