@@ -257,10 +257,8 @@ def erase(args: argparse.Namespace) -> dict[str, Any]:
     with _loading_modules():
         from pipelines import erase as erasure
         from resources.postgres import migrated_engine
-        from schemas.modules import get_module
 
     chosen = erasure.selection(args.id, args.email, args.file)
-    get_module(args.module)
     return erasure.erase(migrated_engine(), args.org, args.module, chosen, args.dry_run)
 
 

@@ -102,7 +102,7 @@ def duplicate_match_keys(
 ) -> list[dict[str, Any]]:
     """Values of a match key held by two records or more of one org (of `org`, or of every
     org): one grouped query per key field. With `job_id`, only values that a record the
-    import wrote holds, found one of two ways (`import_check_scope` picks):
+    import wrote holds, found one of two ways (`probe_written_keys` picks):
     - `probe`: the import's values looked up through the (org, key) index. Grouping a whole
       org of 1.4M contacts took 2.7 s, which every small import would pay (0.3 s this way);
     - else one grouped scan of the org, keeping the groups with a record of the import: for

@@ -10,6 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from schemas.modules import DataType, ModuleDef
+from schemas.validation import arrow_texts
+
 DAY_FIRST, MONTH_FIRST, AMBIGUOUS = "day_first", "month_first", "ambiguous"
 _NUMERIC_DATE = r"^\s*(?P<first>\d{1,2})[-/.](?P<second>\d{1,2})[-/.](?:\d{4}|\d{2})(?:[T\s]|$)"
 
@@ -57,7 +60,11 @@ def evidence(values: pd.Series) -> OrderEvidence:
     distinct = [v for v in values.dropna().unique() if isinstance(v, str)]
     if not distinct:
         return OrderEvidence()
-    parts = pc.extract_regex(pa.array(distinct, pa.string()), _NUMERIC_DATE)
+    texts = arrow_texts(np.asarray(distinct, dtype=object))
+    if texts is None:  # a cell Arrow cannot hold (a lone surrogate): judge the others
+        distinct = [v for v in distinct if _encodable(v)]
+        texts = pa.array(distinct, pa.string())
+    parts = pc.extract_regex(texts, _NUMERIC_DATE)
     found = np.asarray(pc.is_valid(parts), dtype=bool)
     if not found.any():
         return OrderEvidence(distinct=len(distinct))
@@ -72,6 +79,14 @@ def evidence(values: pd.Series) -> OrderEvidence:
     )
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def column_orders(frames: Iterable[pd.DataFrame], columns: list[str]) -> dict[str, str]:
     """The order of each of `columns` over all `frames` (the chunks of a file); columns
     without numeric dates are left out."""
@@ -81,6 +96,13 @@ def column_orders(frames: Iterable[pd.DataFrame], columns: list[str]) -> dict[st
             if column in frame:
                 total[column] = total[column] + evidence(frame[column])
     return {c: order for c, found in total.items() if (order := found.order) is not None}
+
+
+def is_date_field(module: ModuleDef, target: str | None) -> bool:
+    """Whether a mapping or suggestion target is one of the module's date fields."""
+    if not target or not module.has_field(target):
+        return False
+    return module.field(target).data_type is DataType.DATETIME
 
 
 def ambiguous_warning(column: str) -> str:

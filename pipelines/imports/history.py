@@ -151,9 +151,10 @@ def _walk(
     for event in events:
         before, after = event["before"] or {}, event["after"] or {}
         if event["action"] == "updated":
-            after = _only(state, before) or {}
-        changes.append(_entry(event["import_job_id"], event["source_row"], event["action"], jobs))
-        changes[-1].update(fields=_fields(before, after, names), at=event["created_at"].isoformat())
+            after = {k: state.get(k) for k in before}
+        entry = _entry(event["import_job_id"], event["source_row"], event["action"], jobs)
+        entry.update(fields=_fields(before, after, names), at=event["created_at"].isoformat())
+        changes.append(entry)
         if event["action"] == "rolled_back" and event["before"] is None:
             state = {}  # the rollback brought back a deleted record: before it, none
         else:
@@ -162,9 +163,8 @@ def _walk(
     if creator is not None:
         created = _entry(int(creator), state.get("created_by_row"), "created", jobs)
         values = {k: v for k, v in state.items() if v not in (None, [], {})}
-        changes.append(
-            {**created, "fields": _fields({}, values, names), "at": state.get("created_at")}
-        )
+        created.update(fields=_fields({}, values, names), at=state.get("created_at"))
+        changes.append(created)
     return changes
 
 

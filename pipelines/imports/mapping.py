@@ -131,16 +131,24 @@ class RowHints:
 
 
 def row_hints(
-    raw: pd.DataFrame, mapping: list[ColumnMapping], date_orders: dict[str, str] | None = None
+    raw: pd.DataFrame,
+    mapping: list[ColumnMapping],
+    date_orders: dict[str, str] | None = None,
+    phones: bool = True,
 ) -> RowHints:
-    """The hints of one raw chunk: regions only when an address country column is mapped."""
-    country = next(
-        (
-            e.source_column
-            for e in mapping
-            if e.active and e.target_field == "address" and e.address_part == "country"
-        ),
-        None,
+    """The hints of one raw chunk: regions only when `phones` are mapped and an address
+    country column is."""
+    country = (
+        None
+        if not phones
+        else next(
+            (
+                e.source_column
+                for e in mapping
+                if e.active and e.target_field == "address" and e.address_part == "country"
+            ),
+            None,
+        )
     )
     regions = None
     if country is not None and country in raw:
@@ -162,7 +170,11 @@ def apply_mapping(
     for entry in mapping:
         if entry.active:
             groups[entry.target_field or ""].append(entry)
-    hints = row_hints(raw, mapping, date_orders)
+    phones = any(
+        module.has_field(target) and module.field(target).data_type is DataType.PHONE
+        for target in groups
+    )
+    hints = row_hints(raw, mapping, date_orders, phones)
     out = pd.DataFrame(index=raw.index)
     attributes: dict[str, pd.Series] = {}
     for target, entries in groups.items():

@@ -447,9 +447,11 @@ class SourceFile:
                 f"{self.file_name} is not a readable .xls workbook ({reason}): open it in Excel "
                 "and save it as .xlsx."
             )
+        # The reader's reason ("File not found '_rels/.rels'") names its internals, not the
+        # file's problem: left out.
         return InputRejected(
-            f"{self.file_name} is not a readable Excel workbook ({reason}): open it in Excel and "
-            "save it again as .xlsx."
+            f"{self.file_name} is not a readable Excel workbook: open it in Excel and save it "
+            "again as .xlsx."
         )
 
     # -- reading -----------------------------------------------------------------------------

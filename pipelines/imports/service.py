@@ -11,10 +11,10 @@ import pandas as pd
 import yaml
 
 from pipelines.errors import InputRejected, one_line
-from pipelines.imports.dates import evidence
+from pipelines.imports.dates import evidence, is_date_field
 from pipelines.imports.parse import ParseHints, SourceFile
 from pipelines.imports.suggest import Suggestion, suggest_mapping
-from schemas.modules import DataType, ModuleDef, get_module, referenced_modules
+from schemas.modules import ModuleDef, get_module, referenced_modules
 from schemas.options import ImportOptions, parse_options
 
 IMPORT_RESULT_KEYS = (
@@ -98,13 +98,7 @@ def date_orders(
 ) -> dict[str, str]:
     """The order of the numeric dates of each date-like column of the sample: suggested for a
     date field, or mostly numeric dates (the import decides from every row of the file)."""
-    dated = {
-        s.source_column
-        for s in suggestions
-        if s.target_field
-        and module.has_field(s.target_field)
-        and module.field(s.target_field).data_type is DataType.DATETIME
-    }
+    dated = {s.source_column for s in suggestions if is_date_field(module, s.target_field)}
     found = {column: evidence(sample[column]) for column in sample.columns}
     return {
         column: str(seen.order)

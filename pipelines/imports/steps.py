@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from pipelines.errors import ErrorBudgetExceeded, TransientError
 from pipelines.imports import jobstore, stage
 from pipelines.imports.chunks import ChunkTask, transform_chunks, worker_count
-from pipelines.imports.dates import AMBIGUOUS, ambiguous_warning, column_orders
+from pipelines.imports.dates import AMBIGUOUS, ambiguous_warning, column_orders, is_date_field
 from pipelines.imports.mapping import choose_mapping, mapped_fields
 from pipelines.imports.parse import ParseHints, RawChunk, RowError, SourceFile
 from pipelines.imports.rejects import RejectsWriter, merge_parts
@@ -34,7 +34,7 @@ from pipelines.imports.write import Writer
 from resources.embedded_postgres import contactflow_home
 from resources.postgres import terminate_on_interrupt
 from resources.storage import LocalStorage, Storage
-from schemas.modules import DataType, ModuleDef, get_module, referenced_modules
+from schemas.modules import ModuleDef, get_module, referenced_modules
 from schemas.options import ImportOptions
 
 MAX_REPORTED_ERRORS = 100
@@ -265,9 +265,7 @@ def _date_orders(run: ImportRun) -> dict[str, str]:
     columns = [
         m["source_column"]
         for m in run.mapping
-        if not m.get("ignored")
-        and module.has_field(m.get("target_field") or "")
-        and module.field(m["target_field"]).data_type is DataType.DATETIME
+        if not m.get("ignored") and is_date_field(module, m.get("target_field"))
     ]
     if not columns:
         return {}
@@ -519,7 +517,9 @@ def losses(summary: dict[str, Any]) -> str | None:
     if errors := summary.get("error_rows"):
         parts.append(f"{errors:,} row{'s' if errors != 1 else ''} rejected")
     if dropped := summary.get("warning_rows"):
-        parts.append(f"{dropped:,} row{'s' if dropped != 1 else ''} written without invalid values")
+        parts.append(
+            f"{dropped:,} row{'s' if dropped != 1 else ''} written with invalid values dropped"
+        )
     for warning in summary.get("reference_warnings") or []:
         values = warning["unresolved_values"]
         shown = ", ".join(str(v) for v in values[:5]) + (" …" if len(values) > 5 else "")

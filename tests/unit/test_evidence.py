@@ -163,3 +163,9 @@ def test_the_shipped_country_names_are_libphonenumbers() -> None:
     shipped = json.loads(countries.NAMES_FILE.read_text(encoding="utf-8"))
     assert shipped == countries.build_country_names()
     assert countries.region_of("Deutschland") == "DE" and countries.region_of("U.K.") == "GB"
+
+
+def test_a_cell_arrow_cannot_hold_does_not_hide_the_others_evidence() -> None:
+    """A lone surrogate (possible in JSON) failed preview with a UnicodeEncodeError."""
+    found = dates.evidence(pd.Series(["x\ud800", "31/12/2023", "01/02/2024"]))
+    assert (found.numeric, found.day_first, found.order) == (2, 1, dates.DAY_FIRST)
