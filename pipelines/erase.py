@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from pipelines import erase_files
-from pipelines.erase_files import Person, StoredFiles
+from pipelines.erase_files import Person, StoredFiles, email_pattern
 from pipelines.errors import InputRejected
 from pipelines.imports.write import WRITE_LOCK_SQL
 from pipelines.jobrows import jsonable
@@ -66,7 +65,7 @@ def selection(ids: list[str] | None, emails: list[str] | None, file: str | None)
             if "@" not in text:
                 raise InputRejected(f"Not an email address: {text!r}.")
             found_emails.append(text.lower())
-        elif not text.isdigit() or int(text) == 0:
+        elif not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
             raise InputRejected(f"Not a record id: {text!r} (ids are positive whole numbers).")
         else:
             found_ids.append(int(text))
@@ -86,7 +85,11 @@ class Erasure:
     per_job: dict[int, Counter[str]] = field(default_factory=dict)
 
     def job(self, job_id: int, **counts: int) -> None:
-        self.per_job.setdefault(job_id, Counter()).update({k: v for k, v in counts.items() if v})
+        """Count what the erasure changed of one import job; a job it did not change gets no
+        entry (rollback reads an entry as "its history was erased")."""
+        changed = {k: v for k, v in counts.items() if v}
+        if changed:
+            self.per_job.setdefault(job_id, Counter()).update(changed)
 
 
 def erase(
@@ -237,11 +240,11 @@ def _erase_rows(conn: sa.Connection, erasure: Erasure) -> None:
     events = conn.execute(
         sa.text(
             "DELETE FROM import_events e WHERE e.org = :org AND ("
-            "(e.module = :module AND e.record_id = ANY(:ids)) OR EXISTS ("
-            "SELECT 1 FROM unnest(CAST(:emails AS text[])) m "
-            "WHERE strpos(lower(to_jsonb(e)::text), m) > 0)) RETURNING e.import_job_id"
+            "(e.module = :module AND e.record_id = ANY(:ids)) OR "
+            "(CAST(:pattern AS text) IS NOT NULL AND to_jsonb(e)::text ~* :pattern)) "
+            "RETURNING e.import_job_id"
         ),
-        params,
+        {**params, "pattern": email_pattern(person.emails) if person.emails else None},
     ).scalars()
     per_job = Counter(int(j) for j in events)
     erasure.touched["import_events"] = sum(per_job.values())
@@ -298,11 +301,6 @@ def _erase_warnings(conn: sa.Connection, erasure: Erasure, params: dict[str, Any
         erasure.job(int(job_id), warnings=removed)
 
 
-def _pattern(emails: frozenset[str]) -> str:
-    """A PostgreSQL regular expression matching any of the emails literally."""
-    return "|".join(re.sub(r"([^A-Za-z0-9])", r"\\\1", e) for e in sorted(emails))
-
-
 def _run_ids(conn: sa.Connection, org: str) -> list[str]:
     """The Dagster runs of the org's import and export jobs."""
     return list(
@@ -323,7 +321,7 @@ def _scrub(conn: sa.Connection, erasure: Erasure) -> None:
     have a person with the same email)."""
     if not erasure.person.emails:
         return
-    pattern = _pattern(erasure.person.emails)
+    pattern = email_pattern(erasure.person.emails)
     runs = _run_ids(conn, erasure.org)
     columns = conn.execute(
         sa.text(
@@ -387,7 +385,11 @@ def _erase_files(conn: sa.Connection, erasure: Erasure) -> None:
 
 
 def _erase_exports(conn: sa.Connection, erasure: Erasure) -> None:
-    """Every unexpired export of the org and module: rewritten, or deleted and marked erased."""
+    """Every unexpired export of the org and module: rewritten, or deleted and marked erased.
+    Exports come from records: an erasure that found no record (a mistyped id, an email only
+    rejects hold) has no export to touch, and must not delete those it cannot search."""
+    if not erasure.person.record_ids:
+        return
     org, module = erasure.org, erasure.module
     unexpired = conn.execute(
         sa.select(export_jobs).where(

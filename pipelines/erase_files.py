@@ -4,8 +4,10 @@ or delete what cannot be rewritten (see docs/erasure.md)."""
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
+import re
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from typing import Any
 
 from pipelines.errors import InputRejected
 from pipelines.exports.jobstore import stored_file
+from pipelines.fetch import missing_object
 from schemas.modules import DataType, ModuleDef
 
 REWRITABLE_UPLOADS = ("csv", "json", "jsonl")
@@ -31,18 +34,34 @@ class Person:
     urls: frozenset[str] = frozenset()
     since: datetime | None = None  # the earliest known creation: older exports cannot hold them
 
+    @functools.cached_property
+    def _email_text(self) -> re.Pattern[str] | None:
+        return re.compile(email_pattern(self.emails), re.IGNORECASE) if self.emails else None
+
+    @functools.cached_property
+    def _email_bytes(self) -> re.Pattern[bytes] | None:
+        pattern = email_pattern(self.emails).encode()
+        return re.compile(pattern, re.IGNORECASE) if self.emails else None
+
     def matches(self, cells: Iterable[Any]) -> bool:
         for cell in cells:
             if cell is None:
                 continue
             text = str(cell).strip().lower()
-            if text in self.urls or any(email in text for email in self.emails):
+            if text in self.urls or (self._email_text and self._email_text.search(text)):
                 return True
         return False
 
     def in_bytes(self, data: bytes) -> bool:
-        lowered = data.lower()
-        return any(email.encode() in lowered for email in self.emails)
+        return bool(self._email_bytes and self._email_bytes.search(data))
+
+
+def email_pattern(emails: Iterable[str]) -> str:
+    """A regular expression, the same in Python and PostgreSQL, matching any of the emails as
+    a whole address: erasing bob@x.com must not touch jimbob@x.com or bob@x.com.au. Text
+    before it may not be an address character; after it, no more name or domain."""
+    literal = "|".join(re.sub(r"([^A-Za-z0-9\x80-\U0010ffff])", r"\\\1", e) for e in sorted(emails))
+    return rf"(?<![\w.+%-])(?:{literal})(?![\w-]|\.\w)"
 
 
 RowTest = Callable[[list[str]], bool]
@@ -112,10 +131,8 @@ class StoredFiles:
         target = self.folder / f"{self._count}-{Path(key).name}"
         try:
             storage.get_file(key, target)
-        except (FileNotFoundError, OSError):
-            return None
-        except Exception as exc:  # botocore's ClientError: the object is gone
-            if type(exc).__name__ == "ClientError":
+        except Exception as exc:
+            if missing_object(exc):  # gone; anything else (no permission, disk full) is an error
                 return None
             raise
         return target

@@ -52,7 +52,7 @@ def download(location: str, path: Path, what: str) -> int:
         storage.get_file(key, partial)
         os.replace(partial, path)
     except Exception as exc:
-        if _missing(exc):
+        if missing_object(exc):
             raise JobFailed(f"{what} is no longer stored at {location}.") from None
         if isinstance(exc, OSError):
             reason = exc.strerror or str(exc)
@@ -63,7 +63,7 @@ def download(location: str, path: Path, what: str) -> int:
     return path.stat().st_size
 
 
-def _missing(exc: Exception) -> bool:
+def missing_object(exc: Exception) -> bool:
     """A stored object that is not there: a missing local file, or S3's 404 / NoSuchKey."""
     if isinstance(exc, FileNotFoundError):
         return not Path(exc.filename or "").name.endswith(".part")

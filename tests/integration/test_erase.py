@@ -377,3 +377,38 @@ def test_erase_removes_the_values_an_import_dropped_from_the_persons_rows(
     assert code == 0, err
     assert values(job) == ["999-BOB"] and values(again["import_job_id"]) == []
     assert result["touched"]["import_job_warnings"] == 2
+
+
+def test_erase_matches_whole_addresses_and_leaves_what_it_did_not_touch(
+    imp: Any, cli: Any, engine: sa.Engine
+) -> None:
+    """Erasing ann@example.com leaves joann@example.com and ann@example.com.au alone (their
+    rows, events and export lines); a selection that finds nobody deletes no export; jobs the
+    erasure did not change get no erasure entry (rollback reads one as "history erased")."""
+    imp("Email,First Name\nann@example.com,Ann\njoann@example.com,Jo\nann@example.com.au,Au\n")
+    neighbours = imp(
+        "Email,Job Title\njoann@example.com,CEO\nann@example.com.au,CTO\nbad,x\n",
+        "--duplicates",
+        "update",
+    )
+    names_only = export(cli, "--format", "csv", "--columns", "first_name")
+    code, result, err = cli("erase", "--org", "acme", "--module", "contacts", "--id", "999")
+    assert code == 0 and result["erased_records"] == 0, err
+    assert cli("export-job", str(names_only["export_job_id"]))[1]["status"] == "completed"
+
+    code, result, err = cli("erase", "--org", "acme", "--module", "contacts", "--email", ERASED)
+    assert code == 0 and result["erased_records"] == 1, err
+    with engine.connect() as conn:
+        emails = conn.execute(sa.text("SELECT email FROM contacts ORDER BY email")).scalars()
+        events = conn.execute(
+            sa.text("SELECT count(*) FROM import_events WHERE import_job_id = :j"),
+            {"j": neighbours["import_job_id"]},
+        ).scalar_one()
+        erasures = conn.execute(
+            sa.text("SELECT erasures FROM import_jobs WHERE id = :j"),
+            {"j": neighbours["import_job_id"]},
+        ).scalar_one()
+    assert list(emails) == ["ann@example.com.au", "joann@example.com"]
+    assert events == 2 and erasures == []
+    rejects = local_path(cli("job", str(neighbours["import_job_id"]))[1]["errors_file"])
+    assert "bad" in rejects.read_text()
