@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from pipelines.imports.stage import (
     NO_AUTOVACUUM,
     key_condition,
+    stage_decided,
     stage_matches,
     stage_references,
     stage_rows,
@@ -109,10 +110,14 @@ def merged_value(f: FieldDef, mode: str, new: str, old: str) -> str:
     return f"coalesce({new}, {old})"
 
 
-# After planning, the staged rows to create: unmatched rows (no action set) and, with
-# duplicate_strategy `create`, matched ones.
-# Written as an OR, not coalesce(), so that the planner estimates the rows it selects.
-CREATE = "(_action IS NULL OR _action = 'create')"
+def to_create(matches: str, alias: str = "s") -> str:
+    """After planning, the staged rows (as `alias`) to create: rows no step decided before
+    matching that have no match, or whose match says `create` (duplicate_strategy `create`).
+    An anti-join, which the planner estimates well."""
+    return (
+        f"{alias}._action IS NULL AND NOT EXISTS (SELECT 1 FROM {matches} m "
+        f"WHERE m._row = {alias}._row AND m._action <> 'create')"
+    )
 
 
 class Resolver:
@@ -137,6 +142,7 @@ class Resolver:
         self.rows = stage_rows(job_id)  # the table plus each row's _company_id
         self.updates = stage_updates(job_id)
         self.matches = stage_matches(job_id)
+        self.decided = stage_decided(job_id)
         self.matched = False  # match filled the matches table
         self.planned_updates = False  # plan_updates filled the updates table
 
@@ -220,9 +226,10 @@ class Resolver:
         """In one pass over the rows no earlier step decided, into the matches table: the
         record and the matched action for a row matching exactly one record, `error`
         (ambiguous) for a row matching several, and `skip` (duplicate of the first) for a
-        later row matching the same record as an earlier one. The staging table is rewritten
-        once, by `plan_actions`, with the matches and the update plan together: each UPDATE of
-        the wide staging rows cost ~4 s per 500,000 matched rows (bench/README.md)."""
+        later row matching the same record as an earlier one. The decisions stay in this narrow
+        table (`plan_actions` completes them): writing them into the wide staging rows cost
+        ~3 s per 500,000 matched rows, and left the table 1.6 times its size for every later
+        scan (bench/README.md)."""
         target = self.module.table
         if not keys:
             return
@@ -239,7 +246,8 @@ class Resolver:
                        THEN 'skip' ELSE CAST(:matched AS text) END AS _action,
                   CASE WHEN m.n > 1 THEN 'ambiguous match: matches records '
                        || array_to_string(m.ids, ', ') END AS _error,
-                  CASE WHEN m.n = 1 AND m.first_row < m._row THEN m.first_row END AS _dup_of
+                  CASE WHEN m.n = 1 AND m.first_row < m._row THEN m.first_row END AS _dup_of,
+                  NULL::text[] AS _changed
                 FROM (SELECT g.*, min(g._row) OVER (
                                PARTITION BY CASE WHEN g.n = 1 THEN g.ids[1] END) AS first_row
                       FROM (SELECT _row, array_agg(DISTINCT id ORDER BY id) AS ids,
@@ -250,40 +258,53 @@ class Resolver:
         self.matched = True
 
     def plan_actions(self) -> None:
-        """Decide every row's action: matched rows from the matches table (for `update`,
-        `update` with the changed fields or `unchanged`), written to the staging table in one
-        statement; unmatched rows keep NULL, which means "create" from here on (see CREATE:
-        marking them would rewrite most of the staging table for a new import), or with
-        `delete` become "not found"."""
-        if self.matched:
-            self._apply_matches()
-        if self.options.action == "delete":
+        """Decide every row's action in the matches table: for `update`, a matched row becomes
+        `update` with the changed fields or `unchanged`; with `delete`, a row matching nothing
+        becomes "not found". The staging table is not rewritten: rows no step decided and
+        the matches table does not list are created (`to_create`). Then the decided view
+        lists every decided row, from the staging table (in-file duplicates) and the matches."""
+        if not self.matched:
             self.run(
-                f"UPDATE {self.table} SET _action = 'error', _error = 'not found' "
-                "WHERE _action IS NULL"
+                f"""CREATE UNLOGGED TABLE {self.matches} (_row bigint, _target bigint,
+                      _action text, _error text, _dup_of bigint, _changed text[])
+                    {NO_AUTOVACUUM}"""
             )
-
-    def _apply_matches(self) -> None:
-        if self.options.action != "delete" and self.options.duplicate_strategy == "update":
+        elif self.options.action != "delete" and self.options.duplicate_strategy == "update":
             # Fresh statistics of the matches: without them the planner expects one row and
             # picks nested loops for 100,000s.
             self.run(f"ANALYZE {self.matches}")
             self.plan_updates()
+            self._complete_updates()
+        if self.options.action == "delete":
             self.run(
-                f"""UPDATE {self.table} s SET _target = m._target, _error = m._error,
-                      _dup_of = m._dup_of, _changed = u._changed,
-                      _action = CASE WHEN m._action <> 'match' THEN m._action
-                                     WHEN cardinality(u._changed) > 0 THEN 'update'
-                                     ELSE 'unchanged' END
-                    FROM {self.matches} m LEFT JOIN {self.updates} u ON u._row = m._row
-                    WHERE s._row = m._row"""
+                f"""INSERT INTO {self.matches} (_row, _action, _error)
+                    SELECT s._row, 'error', 'not found' FROM {self.table} s
+                    WHERE {to_create(self.matches)}"""
             )
-        else:
-            self.run(
-                f"""UPDATE {self.table} s SET _target = m._target, _error = m._error,
-                      _dup_of = m._dup_of, _action = m._action
-                    FROM {self.matches} m WHERE s._row = m._row"""
-            )
+        self.run(f"ANALYZE {self.matches}")
+        self.run(
+            f"""CREATE VIEW {self.decided} AS
+                SELECT _row, _action, _target, _error, _dup_of, NULL::text[] AS _changed
+                FROM {self.table} WHERE _action IS NOT NULL
+                UNION ALL SELECT _row, _action, _target, _error, _dup_of, _changed
+                FROM {self.matches}"""
+        )
+
+    def _complete_updates(self) -> None:
+        """The matches table again, with each `match` row's action and changed fields from
+        the update plan (a new narrow table is cheaper than updating half its rows)."""
+        completed = f"{self.matches}_planned"
+        self.run(
+            f"""CREATE UNLOGGED TABLE {completed} {NO_AUTOVACUUM} AS
+                SELECT m._row, m._target,
+                  CASE WHEN m._action <> 'match' THEN m._action
+                       WHEN cardinality(u._changed) > 0 THEN 'update'
+                       ELSE 'unchanged' END AS _action,
+                  m._error, m._dup_of, u._changed
+                FROM {self.matches} m LEFT JOIN {self.updates} u ON u._row = m._row"""
+        )
+        self.run(f"DROP TABLE {self.matches}")
+        self.run(f"ALTER TABLE {completed} RENAME TO {self.matches.split('.')[-1]}")
 
     def merge_mode(self, field: str) -> str:
         for entry in self.options.column_mapping or []:
@@ -416,8 +437,9 @@ class Resolver:
         ]
         return " || ".join(parts)
 
-    def counts(self) -> dict[str, int]:
-        rows = self.run(
-            f"SELECT coalesce(_action, 'create'), count(*) FROM {self.table} GROUP BY 1"
-        )
-        return {str(action): int(n) for action, n in rows}
+    def counts(self, staged_rows: int) -> dict[str, int]:
+        """Rows per action; the staged rows no decision lists are created."""
+        rows = self.run(f"SELECT _action, count(*) FROM {self.decided} GROUP BY 1")
+        counts = {str(action): int(n) for action, n in rows}
+        counts["create"] = staged_rows - sum(n for a, n in counts.items() if a != "create")
+        return counts

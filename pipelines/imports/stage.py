@@ -44,9 +44,17 @@ def stage_rows(job_id: int) -> str:
 
 
 def stage_matches(job_id: int) -> str:
-    """One row per staged row that matched records: its action, record id, error and first
-    row (see `Resolver.match`)."""
+    """One row per staged row that matched records (with `delete`, also each row that matched
+    none): its action, record id, error, first row and, for an update, the changed fields (see
+    `Resolver.match` and `Resolver.plan_actions`)."""
     return f"{STAGE_SCHEMA}.import_{int(job_id)}_matches"
+
+
+def stage_decided(job_id: int) -> str:
+    """A view of every row with a decided action (`Resolver.plan_actions`): in-file duplicates
+    from the staging table, the rest from the matches table. A staged row it does not list is
+    created."""
+    return f"{STAGE_SCHEMA}.import_{int(job_id)}_decided"
 
 
 def stage_updates(job_id: int) -> str:
@@ -109,11 +117,13 @@ def planning_settings(conn: sa.Connection) -> None:
 
 def drop_stage(conn: sa.Connection, job_id: int) -> None:
     conn.execute(sa.text(f"DROP VIEW IF EXISTS {stage_rows(job_id)}"))
+    conn.execute(sa.text(f"DROP VIEW IF EXISTS {stage_decided(job_id)}"))
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_table(job_id)}"))
     for module in looked_up_modules():
         conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_references(job_id, module)}"))
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_updates(job_id)}"))
     conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_matches(job_id)}"))
+    conn.execute(sa.text(f"DROP TABLE IF EXISTS {stage_matches(job_id)}_planned"))
 
 
 def copy_text(conn: sa.Connection, job_id: int, text: str, fields: list[str]) -> int:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from pipelines.imports.resolve import (
-    CREATE,
     ReferencePlan,
     Resolver,
     image_key,
     linked_ids,
+    to_create,
     typed_value,
 )
 from schemas.modules import FieldDef, ModuleDef, referenced_modules, target_module
@@ -113,21 +113,22 @@ class Writer:
     def _replace_links(self, f: FieldDef, mode: str) -> None:
         """Links of updated records (a contact's groups) after the merge mode is applied."""
         link = self.module.link(f)
+        changed = f"m._action = 'update' AND '{f.slug}' = ANY(m._changed)"
         if mode == "overwrite":
-            self.run(f"""DELETE FROM {link.table} cg USING {self.table} s
-                         WHERE cg.{link.owner_column} = s._target AND s._action = 'update'
-                           AND '{f.slug}' = ANY(s._changed)""")
+            self.run(f"""DELETE FROM {link.table} cg USING {self.r.matches} m
+                         WHERE cg.{link.owner_column} = m._target AND {changed}""")
         condition = (
             (
                 f"AND NOT EXISTS (SELECT 1 FROM {link.table} e "
-                f"WHERE e.{link.owner_column} = s._target)"
+                f"WHERE e.{link.owner_column} = m._target)"
             )
             if mode == "fill_empty"
             else ""
         )
         self.run(f"""INSERT INTO {link.table} ({link.owner_column}, {link.target_column}, org)
-                     SELECT s._target, g, :org FROM {self.table} s, unnest(s.{f.stage_column}) g
-                     WHERE s._action = 'update' AND '{f.slug}' = ANY(s._changed) {condition}
+                     SELECT m._target, g, :org FROM {self.r.matches} m
+                     JOIN {self.table} s ON s._row = m._row, unnest(s.{f.stage_column}) g
+                     WHERE {changed} {condition}
                      ON CONFLICT DO NOTHING""")
 
     def apply_creates(self) -> None:
@@ -166,7 +167,7 @@ class Writer:
         # cheaper; no materialized copy of the rows, which cost ~2 s per million).
         insert = (
             f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(values)} "
-            f"FROM {self.r.rows} s WHERE {CREATE} ORDER BY s._row"
+            f"FROM {self.r.rows} s WHERE {to_create(self.r.matches)} ORDER BY s._row"
         )
         self.run(self.with_links(insert))
 
@@ -189,22 +190,21 @@ class Writer:
 
     def apply_deletes(self, overwrite: bool) -> int:
         """`delete`: the matched records; `overwrite`: every other record of the org."""
-        table = self.module.table
+        table, matches = self.module.table, self.r.matches
         if overwrite:
             where = (
                 f"t.org = :org AND t.import_job_id IS DISTINCT FROM :job AND NOT EXISTS "
-                f"(SELECT 1 FROM {self.table} s WHERE s._target = t.id)"
+                f"(SELECT 1 FROM {matches} m WHERE m._target = t.id)"
             )
         else:
             where = (
-                f"t.id IN (SELECT _target FROM {self.table} WHERE _action = 'delete') "
-                "AND t.org = :org"
+                f"t.id IN (SELECT _target FROM {matches} WHERE _action = 'delete') AND t.org = :org"
             )
         source_row = (
             "NULL"
             if overwrite
-            else f"(SELECT min(s._row) FROM {self.table} s WHERE s._target = t.id "
-            "AND s._action = 'delete')"
+            else f"(SELECT min(m._row) FROM {matches} m WHERE m._target = t.id "
+            "AND m._action = 'delete')"
         )
         self.run(
             f"""INSERT INTO import_events (import_job_id, org, module, record_id, action, before,
