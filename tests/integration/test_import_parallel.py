@@ -37,6 +37,18 @@ def rejects(result: dict[str, Any]) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
+def assert_source_cells(lines: list[list[str]], source: Path) -> None:
+    """Each rejected row carries its own cells from the source file (rows are numbered from
+    the first data record, 1), duplicates found by the database in any chunk included."""
+    with open(source, newline="", encoding="utf-8") as handle:
+        by_row = dict(enumerate(list(csv.reader(handle))[1:], start=1))
+    header, *rows = lines
+    assert header[-3:] == ["_row", "_field", "_error"]
+    assert any(line[-1].startswith("duplicate of row") for line in rows)
+    for line in rows:
+        assert line[:-3] == by_row[int(line[-3])], line[-3:]
+
+
 @pytest.fixture
 def messy_file(tmp_path: Path) -> Path:
     return generate(ROWS, tmp_path / "messy.csv", seed=7)
@@ -70,6 +82,7 @@ def test_parallel_chunks_match_one_process(
     assert inline["total_rows"] == ROWS and inline["error_rows"] > 0
     assert forked["errors"] == inline["errors"]
     assert rejects(forked) == rejects(inline)
+    assert_source_cells(rejects(inline), messy_file)
     assert records(engine, "forked") == records(engine, "inline")
     assert len(records(engine, "inline")) == inline["created_rows"]
 
