@@ -12,6 +12,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -466,15 +467,19 @@ def write_step(run: ImportRun, engine: sa.Engine, exports: Storage) -> dict[str,
             )
             resolver.match(stage.usable_keys(run.module, opts.match_keys(run.module), run.fields))
             resolver.plan_actions()
-            _reject_staged_rows(run, conn)
+            rejected = _staged_rejects(run, conn)
             counts = _counts(run, resolver.counts(run.staged_rows))
             _check_error_budget(run, counts)
-        with phase("write"):
-            _apply(run, conn, writer, counts)
+        # The rejects file is written while the database writes the records (~1.5 s of
+        # Python per 70,000 rejected rows, off the import's critical path).
+        with ThreadPoolExecutor(1, thread_name_prefix="rejects") as pool:
+            rejects = pool.submit(_write_rejects, run, rejected, exports)
+            with phase("write"):
+                _apply(run, conn, writer, counts)
+            with phase("report"):
+                plan_file = _write_plan(run, conn, exports) if opts.validate_only else None
+                errors_file = rejects.result()
         warnings = [] if opts.create_missing_references else references.warnings()
-        with phase("report"):
-            plan_file = _write_plan(run, conn, exports) if opts.validate_only else None
-            errors_file = _publish_rejects(run, exports)
         outcome = {
             "errors_file": errors_file,
             "created_references": created_refs,
@@ -599,23 +604,37 @@ def _parse_errors_for(run: ImportRun, bad: pd.DataFrame) -> list[RowError]:
     return [RowError(**e) for e in stored if e["row"] in rows]
 
 
-def _reject_staged_rows(run: ImportRun, conn: sa.Connection) -> None:
-    """Rows the database step rejected (duplicates, ambiguous, not found) go to the rejects
-    file with their original cells; errors count as row errors."""
+def _staged_rejects(run: ImportRun, conn: sa.Connection) -> list[RowError]:
+    """Rows the database step rejected (duplicates, ambiguous, not found), in row order; the
+    errors among them count as row errors now, their rejects lines are written by
+    `_write_rejects`."""
     found = conn.execute(
         sa.text(
             f"SELECT _row, _action, _error, _dup_of FROM {stage.stage_decided(run.job_id)} "
             "WHERE _action = 'error' OR _dup_of IS NOT NULL ORDER BY _row"
         )
     ).all()
-    if not found:
-        return
     rejected = [
         RowError(int(r), None, None, err if action == "error" else f"duplicate of row {dup}")
         for r, action, err, dup in found
     ]
     run.note_errors([e for e, f in zip(rejected, found) if f[1] == "error"])
+    return rejected
+
+
+def _write_rejects(run: ImportRun, rejected: list[RowError], exports: Storage) -> str | None:
+    """The rejects lines of the rows the database step rejected, with their original cells,
+    then the whole rejects file published (see `_publish_rejects`). It needs no database, so
+    `write_step` runs it in a thread while the records are written."""
     rows = [e.row for e in rejected]  # ascending, as the chunks are
+    if rows:
+        _write_staged_part(run, rows, rejected)
+    else:  # a retried write must not publish an earlier attempt's part
+        run.rejects_part("staged").unlink(missing_ok=True)
+    return _publish_rejects(run, exports)
+
+
+def _write_staged_part(run: ImportRun, rows: list[int], rejected: list[RowError]) -> None:
     with RejectsWriter(run.rejects_part("staged"), run.file_info["source_columns"]) as out:
         for number in range(1, run.chunks + 1):
             first = bisect.bisect_left(rows, run.chunk_first_rows[number - 1])
