@@ -247,13 +247,6 @@ def _take(pending: _Pending, size: int, columns: list[str]) -> RawChunk:
     taken = [item for item in pending.bad if item[0] <= limit]
     pending.bad = [item for item in pending.bad if item[0] > limit]
     width = len(columns)
-    frame = (
-        good.to_pandas(types_mapper=None).set_axis(columns, axis=1)
-        if good is not None
-        else pd.DataFrame(columns=columns, dtype=object)
-    )
-    frame.index = pd.Index(rows[:cut], name="_row")
-    frame = frame.astype(object)
     bad = pd.DataFrame(
         [values[:width] + [None] * (width - len(values[:width])) for _, values in taken],
         columns=columns,
@@ -264,4 +257,19 @@ def _take(pending: _Pending, size: int, columns: list[str]) -> RawChunk:
         RowError(row, None, None, f"row has {len(values)} fields, the header has {width}")
         for row, values in taken
     ]
-    return RawChunk(frame, bad, errors)
+    if good is None:
+        empty = pd.DataFrame(columns=columns, dtype=object, index=_row_index(rows[:0]))
+        return RawChunk(empty, bad, errors)
+    table = good.rename_columns(columns).append_column("_row", pa.array(rows[:cut]))
+    return RawChunk(None, bad, errors, table.replace_schema_metadata(_pandas_metadata(columns)))
+
+
+def _row_index(rows: np.ndarray) -> pd.Index:
+    return pd.Index(rows, dtype=np.int64, name="_row")
+
+
+def _pandas_metadata(columns: list[str]) -> dict[bytes, bytes]:
+    """The schema metadata with which a chunk's table reads back (`to_pandas`, Parquet) as the
+    frame pandas would have written: text columns, indexed by `_row`."""
+    frame = pd.DataFrame(columns=columns, dtype=object, index=_row_index(np.empty(0, np.int64)))
+    return dict(pa.Schema.from_pandas(frame, preserve_index=True).metadata)

@@ -21,9 +21,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from pipelines.errors import InputRejected
 
@@ -93,11 +96,46 @@ class RowError:
 
 @dataclass
 class RawChunk:
-    """Good rows (`frame`), unusable rows (`bad`, same columns) and the errors about them."""
+    """Good rows (`frame`), unusable rows (`bad`, same columns) and the errors about them,
+    each frame indexed by row number. The Arrow CSV reader hands its good rows as `table`
+    (the source columns, then `_row`, with pandas' metadata) and the frame is built from it
+    only when something reads it: the import writes the table to Parquet as it is
+    (converting a million rows to pandas and back cost ~2 s of the parse step)."""
 
-    frame: pd.DataFrame
+    _frame: pd.DataFrame | None
     bad: pd.DataFrame
     errors: list[RowError] = field(default_factory=list)
+    table: pa.Table | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            assert self.table is not None, "a chunk holds a frame or a table"
+            self._frame = self.table.to_pandas()
+        return self._frame
+
+    @property
+    def good_rows(self) -> int:
+        return self.table.num_rows if self.table is not None else len(self.frame)
+
+    def first_row(self) -> int:
+        """The smallest row number of the chunk, good or bad (a chunk is never empty)."""
+        return min(self._row_numbers(min))
+
+    def last_row(self) -> int:
+        """The largest row number of the chunk, good or bad; 0 for an empty chunk."""
+        return max(self._row_numbers(max), default=0)
+
+    def _row_numbers(self, pick: Callable[[Any], Any]) -> list[int]:
+        """`pick` (min or max) of the good rows' and of the bad rows' numbers, where any."""
+        found = [int(pick(self.bad.index))] if len(self.bad) else []
+        if self.table is not None:
+            if self.table.num_rows:  # ascending
+                at = 0 if pick is min else self.table.num_rows - 1
+                found.append(int(self.table.column("_row")[at].as_py()))
+        elif len(self.frame):
+            found.append(int(pick(self.frame.index)))
+        return found
 
 
 @dataclass(frozen=True)
@@ -468,7 +506,7 @@ class SourceFile:
         if offset is not None:
             try:
                 for chunk in arrow_csv.read_chunks(self.path, offset, self.info, size):
-                    done = max(done, _last_row(chunk.frame), _last_row(chunk.bad))
+                    done = max(done, chunk.last_row())
                     yield chunk
                 return
             except arrow_csv.ArrowFailed:
@@ -756,10 +794,6 @@ def _chunked(
             good_rows, good_index, bad_rows, errors = [], [], [], []
     if good_rows or bad_rows:
         yield _make_chunk(good_rows, good_index, bad_rows, errors, columns)
-
-
-def _last_row(frame: pd.DataFrame) -> int:
-    return int(frame.index.max()) if len(frame) else 0
 
 
 def _longest(values: list[Any]) -> int:

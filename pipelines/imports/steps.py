@@ -227,12 +227,15 @@ def parse_step(run: ImportRun) -> ImportRun:
     for number, chunk in enumerate(source.chunks(chunk_rows_setting()), start=1):
         if source.info.invalid_bytes:
             chunk = reject_damaged_rows(chunk)
-        _write_parquet(chunk.frame, run.chunk_path("raw", number))
+        if chunk.table is not None:
+            pq.write_table(chunk.table, run.chunk_path("raw", number), compression=None)
+        else:
+            _write_parquet(chunk.frame, run.chunk_path("raw", number))
         _write_parquet(chunk.bad, run.chunk_path("bad", number))
         errors.extend(chunk.errors)
         run.chunk_bytes.append(run.chunk_path("raw", number).stat().st_size)
-        run.chunk_first_rows.append(_first_row(chunk.frame, chunk.bad))
-        run.chunk_rows.append(len(chunk.frame) + len(chunk.bad))
+        run.chunk_first_rows.append(chunk.first_row())
+        run.chunk_rows.append(chunk.good_rows + len(chunk.bad))
         run.total_rows += run.chunk_rows[-1]
         run.chunks = number
     run.note_errors(errors)
@@ -577,11 +580,6 @@ class Phases:
 def finish(run: ImportRun) -> None:
     """Remove the work folder (the staging table went with the write transaction)."""
     shutil.rmtree(run.work, ignore_errors=True)
-
-
-def _first_row(frame: pd.DataFrame, bad: pd.DataFrame) -> int:
-    """The smallest source row number of a chunk (its frames are indexed by row number)."""
-    return int(min(x.index.min() for x in (frame, bad) if len(x)))
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:

@@ -79,3 +79,33 @@ def test_arrow_reader_hands_a_bad_byte_to_the_csv_module(tmp_path: Path) -> None
         list(source.chunks(chunk_rows=10_000))
     assert str(after.value) == str(before.value)
     assert "not valid utf-8 at data row" in str(after.value)
+
+
+def test_arrow_chunks_write_the_parquet_pandas_would(tmp_path: Path) -> None:
+    """The import writes the reader's Arrow table to Parquet as it is; read back, it is the
+    frame the csv-module reader's chunk gives written through pandas (row numbers as the
+    index, text cells, missing cells None), and the chunk's row count and first row agree."""
+    import pyarrow.parquet as pq
+
+    from pipelines.imports.steps import _write_parquet
+
+    path = tmp_path / "messy.csv"
+    _messy_file(path, 600)
+    with open(path, "ab") as handle:
+        handle.write(b"\r\nOnly a name,,,")  # a chunk where one column is all missing
+    source = SourceFile(path)
+    arrow = list(source.chunks(chunk_rows=97))
+    python = list(_chunked(source._csv_records(), source.info.source_columns, 97))
+    assert all(c.table is not None for c in arrow)
+    for number, (mine, theirs) in enumerate(zip(arrow, python, strict=True)):
+        assert (mine.good_rows, mine.first_row()) == (len(theirs.frame), theirs_first(theirs))
+        pq.write_table(mine.table, tmp_path / f"arrow-{number}.parquet", compression=None)
+        _write_parquet(theirs.frame, tmp_path / f"pandas-{number}.parquet")
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / f"arrow-{number}.parquet"),
+            pd.read_parquet(tmp_path / f"pandas-{number}.parquet"),
+        )
+
+
+def theirs_first(chunk: RawChunk) -> int:
+    return int(min(x.index.min() for x in (chunk.frame, chunk.bad) if len(x)))
