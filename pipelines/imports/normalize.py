@@ -126,6 +126,7 @@ _E164 = re.compile(E164_RE)
 _URL = re.compile(URL_RE)
 _DOMAIN = re.compile(DOMAIN_RE)
 _LINKEDIN_CANONICAL = re.compile(LINKEDIN_RE)
+_RE2_EMAIL = str(re2_pattern(EMAIL_RE))
 
 _NUMERIC_CELL = re.compile(r"^(\d+)\.0+$")
 # ASCII digits: libphonenumber reads other digits (Arabic-Indic, full-width) and writes ASCII.
@@ -237,6 +238,12 @@ def _series(values: Iterable[Any], like: pd.Series) -> pd.Series:
 def _stripped_texts(s: pd.Series) -> pd.Series | None:
     """`str.strip` of a column whose cells are all text or missing, blanks as None, in one
     vectorised pass; None for any other column (typed cells take the per-value path)."""
+    stripped = stripped_array(s)
+    return None if stripped is None else _series(stripped.to_numpy(zero_copy_only=False), s)
+
+
+def stripped_array(s: pd.Series) -> pa.Array | None:
+    """`_stripped_texts` as an Arrow string array (blanks null), or None."""
     values = s.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
         return None
@@ -245,8 +252,7 @@ def _stripped_texts(s: pd.Series) -> pd.Series | None:
         return None
     # Arrow trims exactly the characters `str.strip` does (`str.isspace`, checked over every
     # code point), in C rather than one Python call per cell.
-    stripped = blank_as_null(pc.utf8_trim_whitespace(texts))
-    return _series(stripped.to_numpy(zero_copy_only=False), s)
+    return blank_as_null(pc.utf8_trim_whitespace(texts))
 
 
 def blank_as_null(texts: pa.Array) -> pa.Array:
@@ -312,27 +318,36 @@ def _canonical_email(value: str) -> str:
     return address if _EMAIL.fullmatch(address) else value
 
 
+def _email(value: str) -> str:
+    """`normalize_email` of one stripped value (its per-value path)."""
+    lower = value.lower()
+    if value[0] == "<" or lower.startswith("mailto:"):
+        return _canonical_email(value)
+    return lower if _EMAIL.fullmatch(lower) else value
+
+
 def normalize_email(s: pd.Series) -> pd.Series:
     """Lower-cased address without a `mailto:` prefix or surrounding `<>`.
 
     A value that is still not an address afterwards is returned as the stripped original.
-    Plain values are settled with vectorised string operations; only those in `<>` or with a
-    `mailto:` prefix take the per-value path.
+    ASCII values without `<>` or `mailto:` are settled in Arrow (its ASCII lower case is
+    Python's there); the others take the per-value path, once per distinct value.
     """
-    text = _text(s)
-    filled = text.notna().to_numpy()
-    if not filled.any():
-        return text
-    present = text[filled].reset_index(drop=True)
-    lower = present.str.lower()
-    special = (present.str.startswith("<") | lower.str.startswith("mailto:")).to_numpy(bool)
-    matches = lower.str.fullmatch(_EMAIL.pattern).to_numpy(dtype=bool, na_value=False)
-    settled = np.where(matches, lower.to_numpy(dtype=object), present.to_numpy(dtype=object))
-    if special.any():
-        settled[special] = _map_distinct(present[special], _canonical_email).to_numpy()
-    out = text.to_numpy(dtype=object, copy=True)
-    out[filled] = settled
-    return _series(out, text)
+    texts = stripped_array(s)
+    if texts is None:
+        return _map_distinct(_text(s), _email)
+    lower = pc.ascii_lower(texts)
+    settled = pc.if_else(pc.match_substring_regex(lower, _RE2_EMAIL), lower, texts)
+    out = settled.to_numpy(zero_copy_only=False)
+    plain = pc.and_(
+        pc.string_is_ascii(texts),
+        pc.invert(pc.or_(pc.starts_with(texts, "<"), pc.starts_with(lower, "mailto:"))),
+    )
+    odd = np.asarray(pc.fill_null(pc.invert(plain), False), dtype=bool)
+    if odd.any():
+        values = texts.filter(pa.array(odd)).to_numpy(zero_copy_only=False)
+        out[odd] = _map_distinct(pd.Series(values, dtype=object), _email).to_numpy()
+    return _series(out, s)
 
 
 @functools.lru_cache(maxsize=512)

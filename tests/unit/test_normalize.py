@@ -603,3 +603,31 @@ def test_blank_to_none_strips_exactly_what_str_strip_strips() -> None:
     others = ["\u200b", "\ufeff", "\x00", "\x1b"]
     cells = [f"{c}x{c}" for c in spaces + others]
     assert nz.blank_to_none(_s(*cells)).tolist() == [c.strip() for c in cells]
+
+
+_TRICKY_TEXTS = [
+    "Ann@Example.COM",
+    "  <Ann@Example.com>  ",
+    "MAILTO:<ann@example.com>",
+    "ÄNN@EXAMPLE.DE",
+    "İnci@example.com",  # Python lower-cases İ to two code points, Arrow's ASCII path does not
+    "\u212aate@example.com",  # Kelvin sign: lower-cases to an ASCII k
+    "ann@exa\u00a0mple.com",  # a Unicode space inside
+    "\u2003ann@example.com\u3000",
+    "ann@@example.com",
+    "",
+    "   ",
+    None,
+    "\u0661\u0662@example.com",  # Arabic-Indic digits
+]
+
+
+def test_normalize_email_arrow_path_agrees_with_the_per_value_path() -> None:
+    out = nz.normalize_email(_s(*_TRICKY_TEXTS))
+    per_value = [
+        None if v is None or not v.strip() else nz._email(v.strip()) for v in _TRICKY_TEXTS
+    ]
+    assert out.tolist() == per_value
+    assert out.tolist()[:3] == ["ann@example.com"] * 3
+    typed = nz.normalize_email(_s(*_TRICKY_TEXTS, 12.0))  # a typed cell: all per value
+    assert typed.tolist() == [*per_value, "12"]
