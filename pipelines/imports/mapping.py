@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from pipelines.errors import InputRejected
@@ -19,6 +21,7 @@ from pipelines.imports.dates import DAY_FIRST
 from pipelines.imports.suggest import Suggestion, suggest_mapping
 from schemas.modules import MULTI_SEP, PART_SEP, DataType, FieldDef, ModuleDef
 from schemas.options import ColumnMapping, ImportOptions, check_mapping_entry
+from schemas.validation import arrow_texts
 
 
 def choose_mapping(
@@ -354,8 +357,46 @@ def _static(
 
 
 def _json_objects(parts: pd.DataFrame) -> pd.Series:
-    """Each row's non-empty cells as a JSON object (None when all are empty), built with
-    vectorised string operations: values are JSON-encoded once per distinct value."""
+    """Each row's non-empty cells as a JSON object (None when all are empty), built with Arrow
+    string kernels: a value without a character JSON escapes is quoted as it is, the others
+    are JSON-encoded once per distinct value. A column of other cells (typed, or text Arrow
+    cannot hold) takes `_json_objects_per_value`."""
+    columns = [arrow_texts(parts[key].to_numpy(dtype=object)) for key in parts.columns]
+    if not columns or any(texts is None for texts in columns):
+        return _json_objects_per_value(parts)
+    # Each present value as `"key": value, ` (Arrow's join that skips nulls drops rows).
+    pieces = [
+        pc.fill_null(
+            pc.binary_join_element_wise(f"{json.dumps(str(key))}: ", _json_strings(texts), ", ", "")
+            if texts is not None
+            else pa.nulls(len(parts), pa.string()),
+            "",
+        )
+        for key, texts in zip(parts.columns, columns, strict=True)
+    ]
+    joined = pc.binary_join_element_wise(*pieces, "")
+    objects = pc.binary_join_element_wise("{", pc.utf8_slice_codeunits(joined, 0, -2), "}", "")
+    objects = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), objects)
+    return pd.Series(objects.to_numpy(zero_copy_only=False), index=parts.index, dtype=object)
+
+
+_JSON_ESCAPED = r'[\x00-\x1f"\\]'
+
+
+def _json_strings(texts: pa.Array) -> pa.Array:
+    """`json.dumps(text, ensure_ascii=False)` of each text (null stays null)."""
+    quoted = pc.binary_join_element_wise('"', texts, '"', "")
+    escaped = pc.fill_null(pc.match_substring_regex(texts, _JSON_ESCAPED), False)
+    if not pc.any(escaped).as_py():
+        return quoted
+    values = texts.filter(escaped).to_pylist()
+    encoded = {v: json.dumps(v, ensure_ascii=False) for v in set(values)}
+    return pc.replace_with_mask(quoted, escaped, pa.array([encoded[v] for v in values]))
+
+
+def _json_objects_per_value(parts: pd.DataFrame) -> pd.Series:
+    """`_json_objects` with pandas string operations, values JSON-encoded once per distinct
+    value."""
     result = pd.Series(None, index=parts.index, dtype=object)
     for key in parts.columns:
         column = parts[key]
