@@ -216,9 +216,7 @@ def _field_values(
         )
         return _json_objects(parts)
     if f.data_type is DataType.PHONE:
-        return _combine_joined(
-            [_phones(c, e.value_type, options, hints.regions) for c, e in zip(columns, entries)]
-        )
+        return _phone_field(columns, [e.value_type for e in entries], options, hints.regions)
     if f.multi:
         seps = options.multi_value_separator
         lists = []
@@ -252,58 +250,156 @@ def _dayfirst(options: ImportOptions, order: str | None) -> bool:
     return options.dayfirst if options.dayfirst is not None else order == DAY_FIRST
 
 
-def _phones(
-    column: pd.Series,
-    value_type: str | None,
+def _phone_field(
+    columns: list[pd.Series],
+    value_types: list[str | None],
     options: ImportOptions,
     regions: pd.Series | None = None,
 ) -> pd.Series:
-    """Phones of one column as `number PART_SEP type` strings joined by MULTI_SEP; numbers
-    without `+` are read in their row's region (`regions`) or the default region."""
-    cells = norm.blank_to_none(column)
-    present = cells.dropna()
-    if present.empty:
-        return pd.Series(None, index=column.index, dtype=object)
-    if present.str.contains(";", regex=False).any():
-        present = norm.split_multi(present, ";").explode().dropna()
-    numbers = _numbers_by_region(present, regions, options.default_region)
-    encoded = numbers + PART_SEP + (value_type or "Other")
+    """The phones of a field's columns as `number PART_SEP type` strings joined by MULTI_SEP,
+    in column order; a number already in an earlier column is not repeated (the first
+    column's type wins). The numbers of all columns are read in one pass; numbers without
+    `+` are read in their row's region (`regions`) or the default region."""
+    numbers = _phone_numbers(columns, regions, options.default_region)
+    encoded = [_typed(n, kind or "Other") for n, kind in zip(numbers, value_types, strict=True)]
+    if len(columns) > 1 and all(n.index.is_unique for n in numbers) and _plain(numbers):
+        return _first_of_each_number(numbers, encoded)
+    encoded = [_joined_per_row(e, c.index) for e, c in zip(encoded, columns, strict=True)]
+    return _combine_joined(encoded)
+
+
+def _phone_numbers(
+    columns: list[pd.Series], regions: pd.Series | None, default_region: str
+) -> list[pd.Series]:
+    """The numbers of each column's non-empty cells (a cell with `;` as one row per part,
+    under the cell's index), read together in one `_numbers_by_region` pass; a column
+    without phones keeps its index with None in every row."""
+    parts = []
+    for column in columns:
+        texts = norm.stripped_array(column)
+        if texts is None:
+            present = norm.blank_to_none(column).dropna()
+            several = present.str.contains(";", regex=False).any()
+        else:
+            filled = np.asarray(texts.is_valid(), dtype=bool)
+            values = texts.filter(pa.array(filled)).to_numpy(zero_copy_only=False)
+            present = pd.Series(values, index=column.index[filled], dtype=object)
+            several = pc.any(pc.match_substring(texts, ";")).as_py()
+        if several:
+            present = norm.split_multi(present, ";").explode().dropna()
+        parts.append(present)
+    values = pd.concat(parts) if len(parts) > 1 else parts[0]
+    if values.empty:
+        return [pd.Series(None, index=column.index, dtype=object) for column in columns]
+    numbers = _numbers_by_region(values, regions, default_region).to_numpy(dtype=object)
+    ends = np.cumsum([len(p) for p in parts])
+    found = [
+        pd.Series(numbers[end - len(p) : end], index=p.index, dtype=object)
+        for p, end in zip(parts, ends, strict=True)
+    ]
+    return [
+        n if not n.index.is_unique else n.reindex(column.index)
+        for n, column in zip(found, columns, strict=True)
+    ]
+
+
+def _typed(numbers: pd.Series, kind: str) -> pd.Series:
+    """`number PART_SEP kind` of each number (None stays None)."""
+    values = numbers.to_numpy(dtype=object, copy=True)
+    filled = pd.notna(values)
+    values[filled] = values[filled] + f"{PART_SEP}{kind}"
+    return pd.Series(values, index=numbers.index, dtype=object)
+
+
+def _joined_per_row(encoded: pd.Series, index: pd.Index) -> pd.Series:
+    """A column's encoded phones, the parts of one cell joined by MULTI_SEP, on `index`."""
     if not encoded.index.is_unique:
         encoded = encoded.groupby(level=0).agg(MULTI_SEP.join)
-    return encoded.reindex(column.index)
+    return encoded.reindex(index)
+
+
+def _plain(numbers: list[pd.Series]) -> bool:
+    """Whether no number holds a separator (`_union` would split it)."""
+    for column in numbers:
+        texts = arrow_texts(column.to_numpy(dtype=object))
+        if texts is None or pc.any(pc.match_substring_regex(texts, _SEPARATORS)).as_py():
+            return False
+    return True
+
+
+_SEPARATORS = f"[{MULTI_SEP}{PART_SEP}]"
+
+
+def _first_of_each_number(numbers: list[pd.Series], encoded: list[pd.Series]) -> pd.Series:
+    """`_combine_joined` of columns with one number per cell: each row's phones in column
+    order, without a number an earlier column of the row has."""
+    result = encoded[0].to_numpy(dtype=object, copy=True)
+    seen = [numbers[0].to_numpy(dtype=object)]
+    for number, cells in zip(numbers[1:], encoded[1:], strict=True):
+        values = number.to_numpy(dtype=object)
+        add = pd.notna(values)
+        for earlier in seen:
+            add &= values != earlier
+        seen.append(values)
+        texts = cells.to_numpy(dtype=object)
+        first = add & pd.isna(result)
+        result[first] = texts[first]
+        more = np.flatnonzero(add & ~first)
+        result[more] = [f"{a}{MULTI_SEP}{b}" for a, b in zip(result[more], texts[more])]
+    return pd.Series(result, index=encoded[0].index, dtype=object)
 
 
 def _numbers_by_region(
     present: pd.Series, regions: pd.Series | None, default_region: str
 ) -> pd.Series:
     """`phone_numbers` of each row's values in its region: a number without `+` in a row
-    whose country names a region is read there (plain national numbers in Arrow, the rest
-    once per distinct value and region); every other number, and one not possible in its
-    row's region, is read in `default_region` in one call (a US number in a row of a Danish
-    contact imports as before rather than being rejected)."""
+    whose country names a region is read there (plain national numbers in Arrow for all
+    regions at once, the rest once per distinct value and region); every other number, and
+    one not possible in its row's region, is read in `default_region` in one call (a US
+    number in a row of a Danish contact imports as before rather than being rejected)."""
     if regions is None:
         return norm.phone_numbers(present, default_region)
+    values = present.to_numpy(dtype=object)
     row_regions = regions.reindex(present.index).fillna(default_region).to_numpy(dtype=object)
-    national = ~present.str.startswith("+").to_numpy(dtype=bool, na_value=False)
+    national = ~_starts_with_plus(values)
     local = national & (row_regions != default_region)
     result = np.full(len(present), None, dtype=object)
-    for region in pd.unique(row_regions[local]):
-        members = local & (row_regions == region)
-        result[members] = _in_region(present[members], str(region))
-    possible = pd.Series(result, dtype=object).str.match(_E164_TEXT, na=False).to_numpy(bool)
+    if local.any():
+        result[local] = _in_regions(values[local], row_regions[local])
+    possible = np.zeros(len(present), dtype=bool)
+    possible[local] = _e164_texts(result[local])
     rest = ~(local & possible)
     if rest.any():
         result[rest] = norm.phone_numbers(present[rest], default_region).to_numpy(object)
     return pd.Series(result, index=present.index, dtype=object, name=present.name)
 
 
-def _in_region(values: pd.Series, region: str) -> np.ndarray:
-    """`phone_numbers` in `region`; plain national numbers are settled in Arrow
-    (`norm.national_numbers`), the others parsed once per distinct value."""
-    numbers, settled = norm.national_numbers(values, region)
-    if not settled.all():
-        numbers[~settled] = norm.phone_numbers(values[~settled], region).to_numpy(object)
+def _in_regions(values: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """`phone_numbers` of each value in its region; plain national numbers are settled in
+    Arrow (`norm.national_numbers_by_region`), the others parsed once per distinct value."""
+    numbers, settled = norm.national_numbers_by_region(values, regions)
+    for region in pd.unique(regions[~settled]):
+        members = ~settled & (regions == region)
+        numbers[members] = norm.phone_numbers(
+            pd.Series(values[members], dtype=object), str(region)
+        ).to_numpy(object)
     return numbers
+
+
+def _starts_with_plus(values: np.ndarray) -> np.ndarray:
+    texts = arrow_texts(values)
+    if texts is None:
+        plus = pd.Series(values, dtype=object).str.startswith("+")
+        return plus.to_numpy(dtype=bool, na_value=False)
+    return np.asarray(pc.fill_null(pc.starts_with(texts, "+"), False), dtype=bool)
+
+
+def _e164_texts(values: np.ndarray) -> np.ndarray:
+    """Whether each value is `+` and ASCII digits (None: False)."""
+    texts = arrow_texts(values)
+    if texts is None:
+        return pd.Series(values, dtype=object).str.match(_E164_TEXT, na=False).to_numpy(bool)
+    return np.asarray(pc.fill_null(pc.match_substring_regex(texts, _E164_TEXT), False), bool)
 
 
 def _combine_joined(columns: list[pd.Series]) -> pd.Series:

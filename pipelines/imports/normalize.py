@@ -457,7 +457,7 @@ def _canonical_e164_column(values: pa.Array) -> np.ndarray:
         known = undecided & np.asarray(pc.is_in(codes, value_set=_COUNTRY_CODE_ARRAY))
         undecided &= ~known
         code_texts = codes.to_numpy(zero_copy_only=False)
-        for code in np.unique(code_texts[known]):
+        for code in pd.unique(code_texts[known]):
             lengths = _possible_lengths(int(code))
             prefix = _national_prefix(int(code))
             if prefix is _ALWAYS or not lengths:
@@ -503,32 +503,56 @@ def _parse_rules(region: str) -> tuple[frozenset[int], str, str, str] | None:
 
 
 def national_numbers(s: pd.Series, region: str) -> tuple[np.ndarray, np.ndarray]:
-    """Numbers without `+` that libphonenumber would read in `region` with nothing to strip,
-    settled without parsing: (E.164 text or None where not possible, settled mask). A text
-    is settled when it holds only digits and separators and no international or national
-    prefix and no country code in front (all of which parsing may strip); it is then
-    `+<country code><digits>` when the region has numbers of that many digits, else not
-    possible. Unsure values (and prefix patterns RE2 cannot compile) are left to the parse."""
-    numbers = np.full(len(s), None, dtype=object)
-    settled = np.zeros(len(s), dtype=bool)
-    rules = _parse_rules(region)
-    texts = arrow_texts(s.to_numpy(dtype=object))
-    if rules is None or texts is None or not len(s):
+    """`national_numbers_by_region` of a column whose values are all read in `region`."""
+    return national_numbers_by_region(s.to_numpy(dtype=object), np.full(len(s), region))
+
+
+def national_numbers_by_region(
+    values: np.ndarray, regions: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers without `+` that libphonenumber would read in their row's region (`regions`)
+    with nothing to strip, settled without parsing: (E.164 text or None where not possible,
+    settled mask). A text is settled when it holds only digits and separators and no
+    international or national prefix and no country code in front (all of which parsing may
+    strip); it is then `+<country code><digits>` when the region has numbers of that many
+    digits, else not possible. Unsure values (and prefix patterns RE2 cannot compile) are
+    left to the parse. Every region's rules are checked in the same few Arrow passes: the
+    prefixes once per distinct pattern, the country code once per code length."""
+    numbers = np.full(len(values), None, dtype=object)
+    settled = np.zeros(len(values), dtype=bool)
+    texts = arrow_texts(values)
+    if texts is None or not len(values):
         return numbers, settled
-    lengths, international, national, code = rules
+    which, names = pd.factorize(regions)
+    rules = [_parse_rules(str(name)) for name in names]
+    codes = np.array([r[3] if r else "" for r in rules], dtype=object)[which]
     compact = pc.replace_substring_regex(texts, _RE2_SEPARATORS, "")
-    settled = _matches(compact, r"^[0-9]{2,17}$") & ~_matches(texts, _RE2_NUMERIC_CELL)
-    settled &= ~_matches(compact, f"^{code}")
-    for prefix in (international, national):
-        if prefix:
-            settled &= ~_matches(compact, f"^(?:{prefix})", partial=True)
-    possible = settled & np.isin(np.asarray(pc.utf8_length(compact)), list(lengths))
+    settled = np.array([r is not None for r in rules], dtype=bool)[which]
+    settled &= _matches(compact, r"^[0-9]{2,17}$") & ~_matches(texts, _RE2_NUMERIC_CELL)
+    for size in {len(r[3]) for r in rules if r}:
+        rows = _rows_of(settled, which, [i for i, r in enumerate(rules) if r and len(r[3]) == size])
+        heads = pc.utf8_slice_codeunits(compact.take(pa.array(rows)), 0, size)
+        settled[rows] = heads.to_numpy(zero_copy_only=False) != codes[rows]
+    for position in (1, 2):  # the international, then the national prefix
+        for prefix in {r[position] for r in rules if r and r[position]}:
+            ids = [i for i, r in enumerate(rules) if r and r[position] == prefix]
+            rows = _rows_of(settled, which, ids)
+            found = _matches(compact.take(pa.array(rows)), f"^(?:{prefix})", partial=True)
+            settled[rows] = ~found
+    masks = np.array([sum(1 << n for n in r[0]) if r else 0 for r in rules], dtype=np.int64)
+    lengths = np.minimum(np.asarray(pc.utf8_length(compact).fill_null(0)), 62)
+    possible = settled & (((masks[which] >> lengths) & 1) == 1)
     if possible.any():
-        chosen = compact.filter(pa.array(possible))
-        numbers[possible] = pc.binary_join_element_wise(f"+{code}", chosen, "").to_numpy(
-            zero_copy_only=False
-        )
+        rows = pa.array(np.flatnonzero(possible))
+        numbers[possible] = pc.binary_join_element_wise(
+            "+", pa.array(codes[possible], pa.string()), compact.take(rows), ""
+        ).to_numpy(zero_copy_only=False)
     return numbers, settled
+
+
+def _rows_of(mask: np.ndarray, which: np.ndarray, ids: list[int]) -> np.ndarray:
+    """The positions where `mask` holds and `which` is one of `ids`."""
+    return np.flatnonzero(mask & np.isin(which, ids))
 
 
 def phone_numbers(s: pd.Series, default_region: str = "US") -> pd.Series:
@@ -537,13 +561,11 @@ def phone_numbers(s: pd.Series, default_region: str = "US") -> pd.Series:
     Arrow (RE2, C++); libphonenumber runs once per distinct remaining value."""
     region = default_region.strip().upper()
     nanp = region in _NANP_REGIONS
-    text = _text(s)
-    filled = text.notna().to_numpy()
+    out, filled, texts = _texts_of(s)
     if not filled.any():
-        return text
-    present = text[filled].reset_index(drop=True)
+        return _series(out, s)
+    present = out[filled]
     result = np.full(len(present), None, dtype=object)
-    texts = arrow_texts(present.to_numpy(dtype=object))
     if texts is not None:
         usable = ~_matches(texts, _RE2_NUMERIC_CELL)  # numeric cells take the per-value path
         plus = np.flatnonzero(usable & _matches(texts, r"^\+"))
@@ -563,11 +585,22 @@ def phone_numbers(s: pd.Series, default_region: str = "US") -> pd.Series:
     rest = pd.isna(result)
     if rest.any():
         result[rest] = _map_distinct(
-            present[rest], lambda v: _canonical_phone(v, region, nanp)
+            pd.Series(present[rest], dtype=object), lambda v: _canonical_phone(v, region, nanp)
         ).to_numpy(dtype=object)
-    out = text.to_numpy(dtype=object, copy=True)
     out[filled] = result
-    return _series(out, text)
+    return _series(out, s)
+
+
+def _texts_of(s: pd.Series) -> tuple[np.ndarray, np.ndarray, pa.Array | None]:
+    """`_text` of a column as values (blanks None), the mask of filled ones, and those as
+    Arrow texts (None when Arrow cannot hold them)."""
+    stripped = stripped_array(s)
+    if stripped is None:
+        out = _text(s).to_numpy(dtype=object, copy=True)
+        filled = pd.notna(out)
+        return out, filled, arrow_texts(out[filled])
+    filled = np.asarray(stripped.is_valid(), dtype=bool)
+    return stripped.to_numpy(zero_copy_only=False), filled, stripped.filter(pa.array(filled))
 
 
 def normalize_phone(
