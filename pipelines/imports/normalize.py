@@ -983,10 +983,22 @@ def normalize_datetime(
     """
     if pd.api.types.is_datetime64_any_dtype(s.dtype) and (timezone == "UTC" or s.dt.tz):
         return _series(_format_utc(s), s)
+    stripped = stripped_array(s)
+    if stripped is not None:
+        return _dates_of_texts(stripped, s, date_format, dayfirst, timezone)
     cells = _series((_date_cell(v) for v in s.to_numpy(dtype=object)), s)
     values = list(cells.dropna().unique())
     if not values:
         return cells
+    lookup = _datetime_lookup(values, date_format, dayfirst, timezone)
+    converted = _apply_lookup(cells, lookup)
+    return converted.where(converted.notna(), cells)
+
+
+def _datetime_lookup(
+    values: list[Any], date_format: str | None, dayfirst: bool, timezone: str
+) -> dict[Hashable, str | None]:
+    """ISO text in UTC of each distinct value (None: not a date it accepts)."""
     local: set[Hashable] = set()
     if date_format:
         lookup = _datetime_lookup_format(values, date_format, local)
@@ -994,8 +1006,79 @@ def normalize_datetime(
         lookup = _datetime_lookup_free(values, dayfirst, local)
     if timezone != "UTC":
         _in_timezone(lookup, local, timezone)
-    converted = _apply_lookup(cells, lookup)
-    return converted.where(converted.notna(), cells)
+    return lookup
+
+
+def _dates_of_texts(
+    texts: pa.Array, like: pd.Series, date_format: str | None, dayfirst: bool, timezone: str
+) -> pd.Series:
+    """`normalize_datetime` of stripped texts (blanks null), once per distinct text: plain
+    numeric dates in Arrow (`_numeric_dates`, without `date_format`), the others through
+    `_datetime_lookup`; a text that is no date stays as it is."""
+    encoded = texts.dictionary_encode()
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    if date_format:
+        settled, dates = np.zeros(len(distinct), dtype=bool), np.full(len(distinct), None)
+    else:
+        settled, dates = _numeric_dates(encoded.dictionary, dayfirst)
+    values = list(distinct[~settled])
+    if values:
+        lookup = _datetime_lookup(values, date_format, dayfirst, timezone)
+        dates[~settled] = [lookup.get(v) for v in values]
+    results = np.full(len(distinct) + 1, None, dtype=object)  # the last one for nulls
+    results[:-1] = np.where(pd.notna(dates), dates, distinct)
+    indices = np.asarray(pc.fill_null(encoded.indices, len(distinct)), dtype=np.int64)
+    return _series(results[indices], like)
+
+
+_RE2_YEAR_FIRST = r"^(?P<year>[0-9]{4})[-/.](?P<month>[0-9]{1,2})[-/.](?P<day>[0-9]{1,2})$"
+_RE2_YEAR_LAST = (
+    r"^(?P<first>[0-9]{1,2})[-/.](?P<second>[0-9]{1,2})[-/.](?P<year>[0-9]{4}|[0-9]{2})$"
+)
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _numeric_dates(texts: pa.Array, dayfirst: bool) -> tuple[np.ndarray, np.ndarray]:
+    """`_datetime_lookup_free` of plain numeric dates in ASCII digits without a time
+    (`2023-03-15`, `2023/3/15`, `03/15/2023`, `15.3.23`), in Arrow: (settled mask, the ISO
+    text at midnight UTC, or None where the date does not exist). A date without a time is
+    never read in the source time zone, so the zone does not matter here."""
+    settled = np.zeros(len(texts), dtype=bool)
+    dates = np.full(len(texts), None, dtype=object)
+    for pattern in (_RE2_YEAR_FIRST, _RE2_YEAR_LAST):
+        parts = pc.extract_regex(texts, pattern)
+        rows = np.flatnonzero(np.asarray(pc.is_valid(parts), dtype=bool) & ~settled)
+        if not len(rows):
+            continue
+        found = parts.take(pa.array(rows))
+        number = {
+            name: np.asarray(pc.cast(found.field(name), pa.int64()))
+            for name in ("year", "month", "day", "first", "second")
+            if found.type.get_field_index(name) >= 0
+        }
+        if pattern is _RE2_YEAR_LAST:
+            first, second = number.pop("first"), number.pop("second")
+            number["day"], number["month"] = (first, second) if dayfirst else (second, first)
+            short = np.asarray(pc.utf8_length(found.field("year"))) == 2
+            number["year"] = np.where(short, np.where(number["year"] < 69, 2000, 1900), 0)
+            number["year"] += np.asarray(pc.cast(found.field("year"), pa.int64()))
+        settled[rows] = True
+        dates[rows] = _midnight_texts(number["year"], number["month"], number["day"])
+    return settled, dates
+
+
+def _midnight_texts(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """`YYYY-MM-DDT00:00:00+00:00` of each existing date (year 1 to 9999), else None."""
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    known = (month >= 1) & (month <= 12)
+    days = _DAYS_IN_MONTH[np.where(known, month, 0)] + (leap & (month == 2))
+    exists = known & (day >= 1) & (day <= days) & (year >= 1) & (year <= 9999)
+    texts = np.full(len(year), None, dtype=object)
+    texts[exists] = [
+        f"{y:04d}-{m:02d}-{d:02d}T00:00:00+00:00"
+        for y, m, d in zip(year[exists].tolist(), month[exists].tolist(), day[exists].tolist())
+    ]
+    return texts
 
 
 def _split(value: str, pattern: re.Pattern[str] | None) -> list[str] | None:
