@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,6 +220,9 @@ def _field_values(
         return _phone_field(columns, [e.value_type for e in entries], options, hints.regions)
     if f.multi:
         seps = options.multi_value_separator
+        email = f.data_type is DataType.EMAIL
+        if len(columns) == 1 and (texts := norm.stripped_array(columns[0])) is not None:
+            return _per_distinct(texts, columns[0], lambda d: _multi_values(d, seps, email))
         lists = []
         for column in columns:
             values = norm.split_multi(column, seps)
@@ -418,6 +422,24 @@ def _union(first: str, second: str) -> str:
     seen = {item.split(PART_SEP)[0] for item in first.split(MULTI_SEP)}
     extra = [item for item in second.split(MULTI_SEP) if item.split(PART_SEP)[0] not in seen]
     return MULTI_SEP.join([first, *extra]) if extra else first
+
+
+def _multi_values(cells: pd.Series, seps: str, email: bool) -> pd.Series:
+    """A multi-value column's cells split, normalized and joined by MULTI_SEP."""
+    values = norm.split_multi(cells, seps)
+    if email:
+        values = _per_element(values, norm.normalize_email)
+    return _join_multi([values])
+
+
+def _per_distinct(
+    texts: pa.Array, like: pd.Series, convert: Callable[[pd.Series], pd.Series]
+) -> pd.Series:
+    """`convert` (a per-value function of a column) applied to the distinct texts only and
+    spread over the rows; null stays None."""
+    encoded = texts.dictionary_encode()
+    distinct = pd.Series(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return norm.spread_distinct(encoded, convert(distinct).to_numpy(dtype=object), like)
 
 
 def _per_element(lists: pd.Series, func: Any) -> pd.Series:

@@ -1025,10 +1025,17 @@ def _dates_of_texts(
     if values:
         lookup = _datetime_lookup(values, date_format, dayfirst, timezone)
         dates[~settled] = [lookup.get(v) for v in values]
-    results = np.full(len(distinct) + 1, None, dtype=object)  # the last one for nulls
-    results[:-1] = np.where(pd.notna(dates), dates, distinct)
-    indices = np.asarray(pc.fill_null(encoded.indices, len(distinct)), dtype=np.int64)
-    return _series(results[indices], like)
+    return spread_distinct(encoded, np.where(pd.notna(dates), dates, distinct), like)
+
+
+def spread_distinct(encoded: pa.DictionaryArray, results: np.ndarray, like: pd.Series) -> pd.Series:
+    """The result of each row's distinct value (`results`, one per entry of the dictionary;
+    missing ones as None), on `like`'s index; a null row is None."""
+    spread = np.full(len(results) + 1, None, dtype=object)  # the last one for null rows
+    spread[:-1] = results
+    spread[:-1][pd.isna(results)] = None
+    indices = np.asarray(pc.fill_null(encoded.indices, len(results)), dtype=np.int64)
+    return _series(spread[indices], like)
 
 
 _RE2_YEAR_FIRST = r"^(?P<year>[0-9]{4})[-/.](?P<month>[0-9]{1,2})[-/.](?P<day>[0-9]{1,2})$"

@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pipelines.imports import countries, mapping
 from pipelines.imports import normalize as nz
-from schemas.modules import PART_SEP
-from schemas.options import ImportOptions
+from schemas.modules import PART_SEP, get_module
+from schemas.options import ColumnMapping, ImportOptions
 
 _CITIES = ["Zoë", None, 'a "q"', "x\ny", "back\\slash", None, "\x01", "", "\u2028 line"]
 _COUNTRIES = ["DE", None, None, "FR", "ü", "US", None, None, "\u0664"]
@@ -135,3 +136,29 @@ def test_national_numbers_of_mixed_regions_agree_with_one_region_at_a_time() -> 
         rows = regions == region
         alone, done = nz.national_numbers(pd.Series(values[rows], dtype=object), region)
         assert list(numbers[rows]) == list(alone) and list(settled[rows]) == list(done)
+
+
+_MULTI = [
+    "vip; customer",
+    "VIP ,vip",
+    " ; ,",
+    "",
+    None,
+    "A@Example.com; <b@example.com>, a@example.com",
+    "Zoë\u00a0; \u3000zoë",
+    "mailto:C@EXAMPLE.COM",
+    "vip; customer",
+    "x",
+]
+
+
+@pytest.mark.parametrize("slug", ["tags", "additional_emails"])
+def test_multi_values_per_distinct_text_agree_with_the_per_value_path(slug: str) -> None:
+    module = get_module("contacts")
+    entries = [ColumnMapping(source_column="c", target_field=slug)]
+    options = ImportOptions()
+    fast = mapping._field_values(module.field(slug), pd.DataFrame({"c": _MULTI}), entries, options)
+    typed = pd.DataFrame({"c": pd.Series([*_MULTI, 12.0], dtype=object)})
+    per_value = mapping._field_values(module.field(slug), typed, entries, options)
+    assert fast.tolist() == per_value.where(per_value.notna(), None).tolist()[:-1]
+    assert fast.tolist()[4] is None and fast.tolist()[0] == fast.tolist()[8]
