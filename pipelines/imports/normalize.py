@@ -534,10 +534,15 @@ def national_numbers_by_region(
         heads = pc.utf8_slice_codeunits(compact.take(pa.array(rows)), 0, size)
         settled[rows] = heads.to_numpy(zero_copy_only=False) != codes[rows]
     for position in (1, 2):  # the international, then the national prefix
-        for prefix in {r[position] for r in rules if r and r[position]}:
-            ids = [i for i, r in enumerate(rules) if r and r[position] == prefix]
+        patterns = [str(r[position]) if r else "" for r in rules]
+        for prefix in set(patterns) - {""}:
+            ids = [i for i, pattern in enumerate(patterns) if pattern == prefix]
             rows = _rows_of(settled, which, ids)
-            found = _matches(compact.take(pa.array(rows)), f"^(?:{prefix})", partial=True)
+            heads = compact.take(pa.array(rows))
+            if position == 1:
+                found = _matches(heads, f"^(?:{prefix})", partial=True)
+            else:
+                found = _strips_something(heads, prefix)
             settled[rows] = ~found
     masks = np.array([sum(1 << n for n in r[0]) if r else 0 for r in rules], dtype=np.int64)
     lengths = np.minimum(np.asarray(pc.utf8_length(compact).fill_null(0)), 62)
@@ -548,6 +553,18 @@ def national_numbers_by_region(
             "+", pa.array(codes[possible], pa.string()), compact.take(rows), ""
         ).to_numpy(zero_copy_only=False)
     return numbers, settled
+
+
+def _strips_something(texts: pa.Array, prefix: str) -> np.ndarray:
+    """Whether the national `prefix` pattern matches a non-empty start of each text (of
+    ASCII digits); True where RE2 cannot compile it. A pattern such as Argentina's, all of
+    it optional, matches every number, but parsing strips nothing where it matches nothing.
+    RE2 picks the same match as Python's `re` (leftmost first)."""
+    try:
+        rest = pc.replace_substring_regex(texts, f"^(?:{prefix})", "", max_replacements=1)
+    except pa.ArrowInvalid:
+        return np.ones(len(texts), dtype=bool)
+    return np.asarray(pc.less(pc.utf8_length(rest), pc.utf8_length(texts)), dtype=bool)
 
 
 def _rows_of(mask: np.ndarray, which: np.ndarray, ids: list[int]) -> np.ndarray:
