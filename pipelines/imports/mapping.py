@@ -179,7 +179,7 @@ def apply_mapping(
         for target in groups
     )
     hints = row_hints(raw, mapping, date_orders, phones)
-    out = pd.DataFrame(index=raw.index)
+    out: dict[str, pd.Series] = {}
     attributes: dict[str, pd.Series] = {}
     for target, entries in groups.items():
         if target.startswith("attributes."):
@@ -199,7 +199,18 @@ def apply_mapping(
         out["domain"] = norm.normalize_domain(domain.astype(object), out["website"])
     if attributes:
         out["attributes"] = _json_objects(pd.DataFrame(attributes))
-    return out.astype(object).where(out.notna(), None)
+    return _cells_frame(out, raw.index)
+
+
+def _cells_frame(columns: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame:
+    """The normalized frame on `index`: object columns, every missing value as None (built
+    at once rather than a column at a time)."""
+    data = {}
+    for name, column in columns.items():
+        values = norm.aligned(column, index).to_numpy(dtype=object, copy=True)
+        values[pd.isna(values)] = None
+        data[name] = values
+    return pd.DataFrame(data, index=index, columns=list(columns), dtype=object)
 
 
 def _field_values(

@@ -279,7 +279,7 @@ def _map_distinct(s: pd.Series, convert: Callable[[Any], Any]) -> pd.Series:
     return _apply_lookup(s, {value: convert(value) for value in s.dropna().unique()})
 
 
-def _aligned(column: pd.Series, index: pd.Index) -> pd.Series:
+def aligned(column: pd.Series, index: pd.Index) -> pd.Series:
     return column if column.index.equals(index) else column.reindex(index)
 
 
@@ -737,7 +737,7 @@ def normalize_domain(domain: pd.Series, website: pd.Series | None = None) -> pd.
     result = _map_distinct(text, _company_domain)
     if website is None:
         return result
-    derived = _map_distinct(_text(_aligned(website, domain.index)), _website_domain)
+    derived = _map_distinct(_text(aligned(website, domain.index)), _website_domain)
     combined = result.where(result.notna(), derived)
     return combined.where(combined.notna(), None)
 
@@ -1183,10 +1183,10 @@ def combine_multi(columns: list[pd.Series]) -> pd.Series:
     if not columns:
         return pd.Series(dtype=object)
     first = columns[0]
-    aligned = [_present(_aligned(c, first.index)) for c in columns]
-    if len(aligned) == 1:
-        return _series((None if c is None else _combine_row((c,)) for c in aligned[0]), first)
-    return _series((_combine_row(cells) for cells in zip(*aligned, strict=True)), first)
+    present = [_present(aligned(c, first.index)) for c in columns]
+    if len(present) == 1:
+        return _series((None if c is None else _combine_row((c,)) for c in present[0]), first)
+    return _series((_combine_row(cells) for cells in zip(*present, strict=True)), first)
 
 
 def derive_display_name(
@@ -1210,12 +1210,12 @@ def derive_display_name(
     def part(column: pd.Series | None) -> pd.Series:
         if column is None:
             return pd.Series("", index=index, dtype=object)
-        return _text(_aligned(column, index)).fillna("")
+        return _text(aligned(column, index)).fillna("")
 
     name = (part(first) + " " + part(last)).str.strip()
     name = name.where(name != "", None)
     if existing is None:
         return name.rename(None)
-    current = _text(_aligned(existing, index))
+    current = _text(aligned(existing, index))
     result = current.where(current.notna(), name)
     return result.where(result.notna(), None).rename(existing.name)
