@@ -92,7 +92,6 @@ def copy_text(frame: pd.DataFrame, fields: list[str], module: ModuleDef) -> str:
     once per row and per reference in the write statements)."""
     if frame.empty:
         return ""
-    frame = frame.reindex(columns=fields)
     phones = {
         name
         for name in fields
@@ -100,8 +99,12 @@ def copy_text(frame: pd.DataFrame, fields: list[str], module: ModuleDef) -> str:
     }
     columns = {"_row": pa.array(frame.index.to_numpy(), type=pa.int64())}
     for name in fields:
-        texts = arrow_texts(frame[name].to_numpy(dtype=object))
+        cells = frame[name] if name in frame.columns else None
+        texts = (
+            pa.nulls(len(frame), pa.string()) if cells is None else arrow_texts(cells.to_numpy())
+        )
         if texts is None:
+            frame = frame.reindex(columns=fields)
             return _csv_text(frame.assign(**{p: phones_json_column(frame[p]) for p in phones}))
         columns[name] = blank_as_null(_phones_json_texts(texts) if name in phones else texts)
     return _arrow_csv(pa.table(columns))
@@ -125,7 +128,7 @@ def _csv_text(frame: pd.DataFrame) -> str:
 def _arrow_csv(table: pa.Table) -> str:
     sink = pa.BufferOutputStream()
     pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False))
-    return sink.getvalue().to_pybytes().decode("utf-8")
+    return str(memoryview(sink.getvalue()), "utf-8")
 
 
 _PLAIN_PHONES = rf"^\+[0-9]+{PART_SEP}[A-Za-z]+(?:{MULTI_SEP}\+[0-9]+{PART_SEP}[A-Za-z]+)*$"

@@ -223,6 +223,10 @@ def _field_values(
     hints = hints or RowHints()
     columns = [raw[e.source_column] for e in entries]
     if f.data_type is DataType.ADDRESS:
+        stripped = {e.address_part: norm.stripped_array(raw[e.source_column]) for e in entries}
+        held = {part: column for part, column in stripped.items() if column is not None}
+        if len(held) == len(stripped):
+            return _json_object_texts(held, raw.index)
         parts = pd.DataFrame(
             {e.address_part: norm.blank_to_none(raw[e.source_column]) for e in entries}
         )
@@ -490,23 +494,29 @@ def _json_objects(parts: pd.DataFrame) -> pd.Series:
     string kernels: a value without a character JSON escapes is quoted as it is, the others
     are JSON-encoded once per distinct value. A column of other cells (typed, or text Arrow
     cannot hold) takes `_json_objects_per_value`."""
-    columns = [arrow_texts(parts[key].to_numpy(dtype=object)) for key in parts.columns]
-    if not columns or any(texts is None for texts in columns):
+    columns = {key: arrow_texts(parts[key].to_numpy(dtype=object)) for key in parts.columns}
+    texts = {key: column for key, column in columns.items() if column is not None}
+    if not columns or len(texts) < len(columns):
         return _json_objects_per_value(parts)
+    return _json_object_texts(texts, parts.index)
+
+
+def _json_object_texts(columns: dict[Any, pa.Array], index: pd.Index) -> pd.Series:
+    """`_json_objects` of Arrow text columns (missing values null)."""
     # Each present value as `"key": value, ` (Arrow's join that skips nulls drops rows).
     pieces = [
         pc.fill_null(
-            pc.binary_join_element_wise(f"{json.dumps(str(key))}: ", _json_strings(texts), ", ", "")
-            if texts is not None
-            else pa.nulls(len(parts), pa.string()),
+            pc.binary_join_element_wise(
+                f"{json.dumps(str(key))}: ", _json_strings(texts), ", ", ""
+            ),
             "",
         )
-        for key, texts in zip(parts.columns, columns, strict=True)
+        for key, texts in columns.items()
     ]
     joined = pc.binary_join_element_wise(*pieces, "")
     objects = pc.binary_join_element_wise("{", pc.utf8_slice_codeunits(joined, 0, -2), "}", "")
     objects = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), objects)
-    return pd.Series(objects.to_numpy(zero_copy_only=False), index=parts.index, dtype=object)
+    return pd.Series(objects.to_numpy(zero_copy_only=False), index=index, dtype=object)
 
 
 _JSON_ESCAPED = r'[\x00-\x1f"\\]'

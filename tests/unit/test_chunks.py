@@ -50,6 +50,9 @@ def test_copy_text_stages_phones_as_json_on_both_paths() -> None:
     expected = _csv_text(frame.assign(phones=phones_json_column(frame["phones"])))
     assert copy_text(frame, ["first_name", "phones"], module) == expected
     assert '"[{""number"": ""+14155550123"", ""type"": ""Work""}]"' in expected
+    unmapped = frame.reindex(columns=["phones", "email", "first_name"])
+    expected = _csv_text(unmapped.assign(phones=phones_json_column(frame["phones"])))
+    assert copy_text(frame, ["phones", "email", "first_name"], module) == expected
     odd = frame.assign(first_name=["\ud800", "x", None])
     assert copy_text(odd, ["first_name", "phones"], module) == _csv_text(
         odd.assign(phones=phones_json_column(odd["phones"]))
