@@ -156,7 +156,12 @@ def row_hints(
     )
     regions = None
     if country is not None and country in raw:
-        regions = countries.regions(norm.blank_to_none(raw[country]))
+        texts = norm.stripped_array(raw[country])
+        regions = (
+            countries.regions(norm.blank_to_none(raw[country]))
+            if texts is None
+            else _per_distinct(texts, raw[country], countries.regions)
+        )
     return RowHints(regions, date_orders or {})
 
 
