@@ -456,13 +456,15 @@ def _canonical_e164_column(values: pa.Array) -> np.ndarray:
         codes = pc.utf8_slice_codeunits(compact, 1, 1 + size)
         known = undecided & np.asarray(pc.is_in(codes, value_set=_COUNTRY_CODE_ARRAY))
         undecided &= ~known
-        code_texts = codes.to_numpy(zero_copy_only=False)
-        for code in pd.unique(code_texts[known]):
+        rows = np.flatnonzero(known)
+        encoded = codes.take(pa.array(rows)).dictionary_encode()
+        which = np.asarray(encoded.indices)
+        for number, code in enumerate(encoded.dictionary.to_pylist()):
             lengths = _possible_lengths(int(code))
             prefix = _national_prefix(int(code))
             if prefix is _ALWAYS or not lengths:
                 continue
-            members = np.flatnonzero(known & (code_texts == code))
+            members = rows[which == number]
             national = pc.utf8_slice_codeunits(compact.take(pa.array(members)), 1 + size)
             ok = np.isin(np.asarray(pc.utf8_length(national)), list(lengths))
             if prefix is not _NEVER:
