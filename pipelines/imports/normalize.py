@@ -239,7 +239,17 @@ def _stripped_texts(s: pd.Series) -> pd.Series | None:
     """`str.strip` of a column whose cells are all text or missing, blanks as None, in one
     vectorised pass; None for any other column (typed cells take the per-value path)."""
     stripped = stripped_array(s)
-    return None if stripped is None else _series(stripped.to_numpy(zero_copy_only=False), s)
+    return None if stripped is None else python_texts(stripped, s)
+
+
+def python_texts(texts: pa.Array, like: pd.Series) -> pd.Series:
+    """Arrow texts as a column of Python strings (null as None) on `like`'s index; a column
+    of few distinct texts (names, countries, tags) makes each string once."""
+    encoded = texts.dictionary_encode()
+    if 2 * len(encoded.dictionary) > len(texts):
+        return _series(texts.to_numpy(zero_copy_only=False), like)
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    return spread_distinct(encoded, distinct, like)
 
 
 def stripped_array(s: pd.Series) -> pa.Array | None:

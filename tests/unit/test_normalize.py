@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 import phonenumbers
+import pyarrow as pa_arrow
 import pytest
 
 from pipelines.imports import normalize as nz
@@ -664,3 +665,13 @@ def test_normalize_datetime_arrow_path_agrees_with_the_per_value_path(
     per_value = nz.normalize_datetime(typed, date_format, dayfirst, timezone)
     assert fast.tolist() == per_value.tolist()[:-1]
     assert ("2024-02-29T00:00:00+00:00" in fast.tolist()) is (date_format is None)
+
+
+def test_python_texts_of_few_or_many_distinct_texts_are_the_texts() -> None:
+    few = pa_arrow.array(["Zoë", None, "Zoë", "b", ""] * 5)
+    many = pa_arrow.array([str(i) for i in range(10)] + [None])
+    for texts in (few, many):
+        like = pd.Series(range(len(texts)), index=range(3, 3 + len(texts)), name="c")
+        out = nz.python_texts(texts, like)
+        assert out.tolist() == texts.to_pylist()
+        assert list(out.index) == list(like.index) and out.name == "c"
