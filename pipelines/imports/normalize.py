@@ -444,10 +444,20 @@ def _possible_lengths(country_code: int) -> frozenset[int]:
 
 _ASCII_E164 = r"^\+[1-9][0-9]{6,14}$"
 # The same patterns for Arrow's RE2 (Python's meaning of \s).
-_RE2_SEPARATORS = str(re2_pattern(_PHONE_SEPARATORS.pattern))
+_COMMON_SEPARATORS = (" ", "-", ".", "(", ")")
 _RE2_NANP = str(re2_pattern(_NANP.pattern))
 _RE2_NUMERIC_CELL = r"^[0-9]+\.0+$"
 _COUNTRY_CODE_ARRAY = pa.array(sorted(_COUNTRY_CODES))
+
+
+def _compact(texts: pa.Array) -> pa.Array:
+    """The texts without their spaces, dashes, dots and parentheses (`_PHONE_SEPARATORS`
+    but the rarer ones), removed as literals, which is faster than a pattern. A text with a
+    tab or a Unicode space is then not all digits, so it takes the per-value path, which
+    removes those too."""
+    for separator in _COMMON_SEPARATORS:
+        texts = pc.replace_substring(texts, separator, "")
+    return texts
 
 
 def _canonical_e164_column(values: pa.Array) -> np.ndarray:
@@ -456,7 +466,7 @@ def _canonical_e164_column(values: pa.Array) -> np.ndarray:
     decide. Country codes are tried by length 1, 2, 3 as there; per code, the national prefix
     pattern and the possible lengths are checked on the whole group at once."""
     result = np.full(len(values), None, dtype=object)
-    compact = pc.replace_substring_regex(values, _RE2_SEPARATORS, "")
+    compact = _compact(values)
     candidates = np.flatnonzero(_matches(compact, _ASCII_E164))
     if not len(candidates):
         return result
@@ -538,7 +548,7 @@ def national_numbers_by_region(
     which, names = pd.factorize(regions)
     rules = [_parse_rules(str(name)) for name in names]
     codes = np.array([r[3] if r else "" for r in rules], dtype=object)[which]
-    compact = pc.replace_substring_regex(texts, _RE2_SEPARATORS, "")
+    compact = _compact(texts)
     settled = np.array([r is not None for r in rules], dtype=bool)[which]
     settled &= _matches(compact, r"^[0-9]{2,17}$") & ~_matches(texts, _RE2_NUMERIC_CELL)
     for size in {len(r[3]) for r in rules if r}:
