@@ -286,7 +286,11 @@ def _phone_field(
     `+` are read in their row's region (`regions`) or the default region."""
     numbers = _phone_numbers(columns, regions, options.default_region)
     encoded = [_typed(n, kind or "Other") for n, kind in zip(numbers, value_types, strict=True)]
-    if len(columns) > 1 and all(n.index.is_unique for n in numbers) and _plain(numbers):
+    if (
+        len(columns) > 1
+        and all(n.index.is_unique for n in numbers)
+        and _without_separators(numbers)
+    ):
         return _first_of_each_number(numbers, encoded)
     encoded = [_joined_per_row(e, c.index) for e, c in zip(encoded, columns, strict=True)]
     return _combine_joined(encoded)
@@ -342,7 +346,7 @@ def _joined_per_row(encoded: pd.Series, index: pd.Index) -> pd.Series:
     return encoded.reindex(index)
 
 
-def _plain(numbers: list[pd.Series]) -> bool:
+def _without_separators(numbers: list[pd.Series]) -> bool:
     """Whether no number holds a separator (`_union` would split it)."""
     for column in numbers:
         texts = arrow_texts(column.to_numpy(dtype=object))
@@ -391,7 +395,7 @@ def _numbers_by_region(
     if local.any():
         result[local] = _in_regions(values[local], row_regions[local])
     possible = np.zeros(len(present), dtype=bool)
-    possible[local] = _e164_texts(result[local])
+    possible[local] = _plus_and_digits(result[local])
     rest = ~(local & possible)
     if rest.any():
         result[rest] = norm.phone_numbers(present[rest], default_region).to_numpy(object)
@@ -418,7 +422,7 @@ def _starts_with_plus(values: np.ndarray) -> np.ndarray:
     return np.asarray(pc.fill_null(pc.starts_with(texts, "+"), False), dtype=bool)
 
 
-def _e164_texts(values: np.ndarray) -> np.ndarray:
+def _plus_and_digits(values: np.ndarray) -> np.ndarray:
     """Whether each value is `+` and ASCII digits (None: False)."""
     texts = arrow_texts(values)
     if texts is None:
