@@ -388,38 +388,57 @@ def _numbers_by_region(
     if regions is None:
         return norm.phone_numbers(present, default_region)
     values = present.to_numpy(dtype=object)
+    texts = arrow_texts(values)  # the values are stripped texts when Arrow holds them
+    if texts is None:
+        return _numbers_by_region_per_value(present, regions, default_region)
     row_regions = regions.reindex(present.index).fillna(default_region).to_numpy(dtype=object)
-    national = ~_starts_with_plus(values)
+    national = ~np.asarray(pc.fill_null(pc.starts_with(texts, "+"), False), dtype=bool)
     local = national & (row_regions != default_region)
     result = np.full(len(present), None, dtype=object)
     if local.any():
-        result[local] = _in_regions(values[local], row_regions[local])
+        result[local] = _in_regions(values[local], row_regions[local], _rows(texts, local))
+    possible = np.zeros(len(present), dtype=bool)
+    possible[local] = _plus_and_digits(result[local])
+    rest = ~(local & possible)
+    if rest.any():
+        result[rest] = norm.stripped_phone_numbers(values[rest], _rows(texts, rest), default_region)
+    return pd.Series(result, index=present.index, dtype=object, name=present.name)
+
+
+def _rows(texts: pa.Array, mask: np.ndarray) -> pa.Array:
+    return texts.filter(pa.array(mask))
+
+
+def _in_regions(values: np.ndarray, regions: np.ndarray, texts: pa.Array) -> np.ndarray:
+    """`phone_numbers` of each stripped value in its region; plain national numbers are
+    settled in Arrow (`norm.national_numbers_by_region`), the others parsed once per
+    distinct value."""
+    numbers, settled = norm.national_numbers_by_region(values, regions, texts)
+    for region in pd.unique(regions[~settled]):
+        members = ~settled & (regions == region)
+        numbers[members] = norm.stripped_phone_numbers(
+            values[members], _rows(texts, members), str(region)
+        )
+    return numbers
+
+
+def _numbers_by_region_per_value(
+    present: pd.Series, regions: pd.Series, default_region: str
+) -> pd.Series:
+    """`_numbers_by_region` of cells Arrow cannot hold (typed cells, lone surrogates)."""
+    row_regions = regions.reindex(present.index).fillna(default_region).to_numpy(dtype=object)
+    plus = present.str.startswith("+").to_numpy(dtype=bool, na_value=False)
+    local = ~plus & (row_regions != default_region)
+    result = np.full(len(present), None, dtype=object)
+    for region in pd.unique(row_regions[local]):
+        members = local & (row_regions == region)
+        result[members] = norm.phone_numbers(present[members], str(region)).to_numpy(object)
     possible = np.zeros(len(present), dtype=bool)
     possible[local] = _plus_and_digits(result[local])
     rest = ~(local & possible)
     if rest.any():
         result[rest] = norm.phone_numbers(present[rest], default_region).to_numpy(object)
     return pd.Series(result, index=present.index, dtype=object, name=present.name)
-
-
-def _in_regions(values: np.ndarray, regions: np.ndarray) -> np.ndarray:
-    """`phone_numbers` of each value in its region; plain national numbers are settled in
-    Arrow (`norm.national_numbers_by_region`), the others parsed once per distinct value."""
-    numbers, settled = norm.national_numbers_by_region(values, regions)
-    for region in pd.unique(regions[~settled]):
-        members = ~settled & (regions == region)
-        numbers[members] = norm.phone_numbers(
-            pd.Series(values[members], dtype=object), str(region)
-        ).to_numpy(object)
-    return numbers
-
-
-def _starts_with_plus(values: np.ndarray) -> np.ndarray:
-    texts = arrow_texts(values)
-    if texts is None:
-        plus = pd.Series(values, dtype=object).str.startswith("+")
-        return plus.to_numpy(dtype=bool, na_value=False)
-    return np.asarray(pc.fill_null(pc.starts_with(texts, "+"), False), dtype=bool)
 
 
 def _plus_and_digits(values: np.ndarray) -> np.ndarray:

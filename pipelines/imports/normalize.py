@@ -530,7 +530,7 @@ def national_numbers(s: pd.Series, region: str) -> tuple[np.ndarray, np.ndarray]
 
 
 def national_numbers_by_region(
-    values: np.ndarray, regions: np.ndarray
+    values: np.ndarray, regions: np.ndarray, texts: pa.Array | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Numbers without `+` that libphonenumber would read in their row's region (`regions`)
     with nothing to strip, settled without parsing: (E.164 text or None where not possible,
@@ -539,10 +539,11 @@ def national_numbers_by_region(
     strip); it is then `+<country code><digits>` when the region has numbers of that many
     digits, else not possible. Unsure values (and prefix patterns RE2 cannot compile) are
     left to the parse. Every region's rules are checked in the same few Arrow passes: the
-    prefixes once per distinct pattern, the country code once per code length."""
+    prefixes once per distinct pattern, the country code once per code length. `texts`: the
+    values in Arrow when the caller has them."""
     numbers = np.full(len(values), None, dtype=object)
     settled = np.zeros(len(values), dtype=bool)
-    texts = arrow_texts(values)
+    texts = arrow_texts(values) if texts is None else texts
     if texts is None or not len(values):
         return numbers, settled
     which, names = pd.factorize(regions)
@@ -598,12 +599,19 @@ def phone_numbers(s: pd.Series, default_region: str = "US") -> pd.Series:
     """Each value as E.164 text, or its stripped original when it is not a possible number
     (see `normalize_phone`). Canonical E.164 and (for US/CA) NANP numbers are settled in
     Arrow (RE2, C++); libphonenumber runs once per distinct remaining value."""
+    out, filled, texts = _texts_of(s)
+    if filled.any():
+        out[filled] = stripped_phone_numbers(out[filled], texts, default_region)
+    return _series(out, s)
+
+
+def stripped_phone_numbers(
+    present: np.ndarray, texts: pa.Array | None, default_region: str
+) -> np.ndarray:
+    """`phone_numbers` of stripped, non-empty texts; `texts` holds the same in Arrow (None
+    when Arrow cannot hold them: then every value takes the per-value path)."""
     region = default_region.strip().upper()
     nanp = region in _NANP_REGIONS
-    out, filled, texts = _texts_of(s)
-    if not filled.any():
-        return _series(out, s)
-    present = out[filled]
     result = np.full(len(present), None, dtype=object)
     if texts is not None:
         usable = ~_matches(texts, _RE2_NUMERIC_CELL)  # numeric cells take the per-value path
@@ -626,8 +634,7 @@ def phone_numbers(s: pd.Series, default_region: str = "US") -> pd.Series:
         result[rest] = _map_distinct(
             pd.Series(present[rest], dtype=object), lambda v: _canonical_phone(v, region, nanp)
         ).to_numpy(dtype=object)
-    out[filled] = result
-    return _series(out, s)
+    return result
 
 
 def _texts_of(s: pd.Series) -> tuple[np.ndarray, np.ndarray, pa.Array | None]:

@@ -162,3 +162,15 @@ def test_multi_values_per_distinct_text_agree_with_the_per_value_path(slug: str)
     per_value = mapping._field_values(module.field(slug), typed, entries, options)
     assert fast.tolist() == per_value.where(per_value.notna(), None).tolist()[:-1]
     assert fast.tolist()[4] is None and fast.tolist()[0] == fast.tolist()[8]
+
+
+def test_numbers_by_region_in_arrow_agree_with_the_per_value_path() -> None:
+    values = [v.strip() for v in [*_PHONES, *_MOBILES] if v and v.strip()]
+    index = pd.Index(list(range(len(values))))
+    present = pd.Series(values, index=index, dtype=object)
+    countries_ = (_COUNTRY * 3)[: len(values)]
+    regions = countries.regions(nz.blank_to_none(pd.Series(countries_, index=index)))
+    fast = mapping._numbers_by_region(present, regions, "US")
+    per_value = mapping._numbers_by_region_per_value(present, regions, "US")
+    assert fast.tolist() == per_value.tolist()
+    assert "+4930901820" in fast.tolist()
