@@ -232,7 +232,9 @@ def _cell_text(value: Any) -> Any:
 
 
 def _series(values: Iterable[Any], like: pd.Series) -> pd.Series:
-    return pd.Series(list(values), index=like.index, dtype=object, name=like.name)
+    """`values` on `like`'s index; an object array is taken as it is (no list copy)."""
+    data = values if isinstance(values, np.ndarray) and values.dtype == object else list(values)
+    return pd.Series(data, index=like.index, dtype=object, name=like.name)
 
 
 def _stripped_texts(s: pd.Series) -> pd.Series | None:
