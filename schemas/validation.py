@@ -7,6 +7,8 @@ Each check's `name` is the message a user reads in the rejects file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -80,7 +82,28 @@ def _regex_check(pattern: str, message: str) -> pa.Check:
     def check(series: pd.Series) -> pd.Series:
         return pd.Series(full_matches(series, pattern), index=series.index)
 
-    return pa.Check(check, name=message, error=message)
+    return _check(check, message)
+
+
+def _check(check: Callable[[pd.Series], pd.Series], message: str) -> pa.Check:
+    """A column check whose function passes missing values itself (so Pandera need not drop
+    them from a copy of the column first)."""
+    return pa.Check(check, name=message, error=message, ignore_na=False)
+
+
+def _length_check(max_length: int) -> pa.Check:
+    """Text no longer than `max_length` characters (Arrow counts them as Python's `len`)."""
+
+    def check(series: pd.Series) -> pd.Series:
+        texts = arrow_texts(series.to_numpy(dtype=object))
+        if texts is None:
+            present = series.dropna()
+            short = present.str.len() <= max_length
+            return short.reindex(series.index, fill_value=True)
+        short = pc.fill_null(pc.less_equal(pc.utf8_length(texts), max_length), True)
+        return pd.Series(np.asarray(short, dtype=bool), index=series.index)
+
+    return _check(check, TOO_LONG)
 
 
 def _multi_check(pattern: str, message: str, phone: bool = False) -> pa.Check:
@@ -103,7 +126,7 @@ def _multi_check(pattern: str, message: str, phone: bool = False) -> pa.Check:
         result[present[owners[~ok]]] = False
         return pd.Series(result, index=series.index)
 
-    return pa.Check(check, name=message, error=message)
+    return _check(check, message)
 
 
 def _multi_check_per_value(series: pd.Series, pattern: str, phone: bool) -> pd.Series:
@@ -124,7 +147,7 @@ def _checks_for(f: FieldDef) -> list[pa.Check]:
     if pattern:
         return [_regex_check(pattern, MESSAGES[f.data_type])]
     if f.data_type in (DataType.TEXT, DataType.REFERENCE) and not f.multi:
-        return [pa.Check.str_length(max_value=f.max_length, name=TOO_LONG, error=TOO_LONG)]
+        return [_length_check(f.max_length)]
     return []
 
 
@@ -136,20 +159,27 @@ def build_schema(module: ModuleDef) -> pa.DataFrameSchema:
     """The Pandera schema of a module's normalized frame."""
     identity = list(module.identity_fields)
 
-    def filled(column: pd.Series) -> pd.Series:
-        if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
-            return column.notna() & (column.str.len() > 0)
+    def filled(column: pd.Series) -> np.ndarray:
+        values = column.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            return pd.notna(values) & (values != "")
         return column.map(
             lambda v: v is not None and v == v and len(v) > 0
             if isinstance(v, (list, str))
             else v is not None and v == v
-        )
+        ).to_numpy(dtype=bool)
 
     def has_identity(frame: pd.DataFrame) -> pd.Series:
-        present = [c for c in identity if c in frame.columns]
-        if not present:
-            return pd.Series(False, index=frame.index)
-        return pd.concat([filled(frame[c]) for c in present], axis=1).any(axis=1)
+        """Whether a row fills an identity field; a row with no value at all passes (as
+        Pandera's `ignore_na` lets it pass; checked only for the rows that fail)."""
+        found = np.zeros(len(frame), dtype=bool)
+        for name in identity:
+            if name in frame.columns:
+                found |= filled(frame[name])
+        if not found.all():
+            missing = np.flatnonzero(~found)
+            found[missing] = frame.iloc[missing].isna().all(axis="columns").to_numpy()
+        return pd.Series(found, index=frame.index)
 
     columns = {
         f.slug: pa.Column(object, checks=_checks_for(f), nullable=True, required=False)
@@ -158,7 +188,7 @@ def build_schema(module: ModuleDef) -> pa.DataFrameSchema:
     message = identity_message(module)
     return pa.DataFrameSchema(
         columns,
-        checks=[pa.Check(has_identity, name=message, error=message)],
+        checks=[pa.Check(has_identity, name=message, error=message, ignore_na=False)],
         name=f"{module.slug}_schema",
         strict=False,
         coerce=False,

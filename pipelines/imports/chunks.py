@@ -28,8 +28,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from pipelines.imports.mapping import apply_mapping
@@ -90,11 +92,22 @@ def copy_text(frame: pd.DataFrame, fields: list[str], module: ModuleDef) -> str:
     once per row and per reference in the write statements)."""
     if frame.empty:
         return ""
-    frame = frame.reindex(columns=fields)
+    phones = {
+        name
+        for name in fields
+        if module.has_field(name) and module.field(name).data_type is DataType.PHONE
+    }
+    columns = {"_row": pa.array(frame.index.to_numpy(), type=pa.int64())}
     for name in fields:
-        if module.has_field(name) and module.field(name).data_type is DataType.PHONE:
-            frame[name] = phones_json_column(frame[name])
-    return _csv_text(frame)
+        cells = frame[name] if name in frame.columns else None
+        texts = (
+            pa.nulls(len(frame), pa.string()) if cells is None else arrow_texts(cells.to_numpy())
+        )
+        if texts is None:
+            frame = frame.reindex(columns=fields)
+            return _csv_text(frame.assign(**{p: phones_json_column(frame[p]) for p in phones}))
+        columns[name] = blank_as_null(_phones_json_texts(texts) if name in phones else texts)
+    return _arrow_csv(pa.table(columns))
 
 
 def _csv_text(frame: pd.DataFrame) -> str:
@@ -109,34 +122,49 @@ def _csv_text(frame: pd.DataFrame) -> str:
             frame.to_csv(buffer, header=False, index=True)
             return buffer.getvalue()
         columns[f"c{number}"] = blank_as_null(texts)
+    return _arrow_csv(pa.table(columns))
+
+
+def _arrow_csv(table: pa.Table) -> str:
     sink = pa.BufferOutputStream()
-    pa_csv.write_csv(pa.table(columns), sink, pa_csv.WriteOptions(include_header=False))
-    return sink.getvalue().to_pybytes().decode("utf-8")
+    pa_csv.write_csv(table, sink, pa_csv.WriteOptions(include_header=False))
+    return str(memoryview(sink.getvalue()), "utf-8")
 
 
-_PLAIN_PHONES = rf"\+[0-9]+{PART_SEP}[A-Za-z]+(?:{MULTI_SEP}\+[0-9]+{PART_SEP}[A-Za-z]+)*"
+_PLAIN_PHONES = rf"^\+[0-9]+{PART_SEP}[A-Za-z]+(?:{MULTI_SEP}\+[0-9]+{PART_SEP}[A-Za-z]+)*$"
 
 
 def phones_json_column(cells: pd.Series) -> pd.Series:
-    """`phones_json` of a column: cells of E.164 numbers with plain types (nothing to escape)
-    are spliced together with vectorised string operations, the others take `phones_json`."""
-    filled = cells.notna().to_numpy()
-    if not filled.any():
-        return cells
-    present = cells[filled].astype(object).reset_index(drop=True)
-    plain = present.str.fullmatch(_PLAIN_PHONES).to_numpy(dtype=bool, na_value=False)
-    spliced = (
-        '[{"number": "'
-        + present.str.replace(PART_SEP, '", "type": "', regex=False).str.replace(
-            MULTI_SEP, '"}, {"number": "', regex=False
-        )
-        + '"}]'
-    ).to_numpy(dtype=object)
-    if not plain.all():
-        spliced[~plain] = [phones_json(cell) for cell in present[~plain]]
-    out = cells.to_numpy(dtype=object, copy=True)
-    out[filled] = spliced
+    """`phones_json` of a column (see `_phones_json_texts`); per value when a cell is not
+    text Arrow can hold."""
+    values = cells.to_numpy(dtype=object)
+    texts = arrow_texts(values)
+    if texts is None:
+        out = [phones_json(v) if isinstance(v, str) else None for v in values]
+    else:
+        out = _phones_json_texts(texts).to_numpy(zero_copy_only=False)
     return pd.Series(out, index=cells.index, dtype=object, name=cells.name)
+
+
+def _phones_json_texts(texts: pa.Array) -> pa.Array:
+    """`phones_json` of each text (null stays null): cells of E.164 numbers with plain types
+    (nothing to escape) are spliced together in Arrow, the others take `phones_json`."""
+    spliced = pc.binary_join_element_wise(
+        '[{"number": "',
+        pc.replace_substring(
+            pc.replace_substring(texts, PART_SEP, '", "type": "'),
+            MULTI_SEP,
+            '"}, {"number": "',
+        ),
+        '"}]',
+        "",
+    )
+    odd = pc.invert(pc.fill_null(pc.match_substring_regex(texts, _PLAIN_PHONES), True))
+    if not pc.any(odd).as_py():
+        return spliced
+    rows = np.flatnonzero(np.asarray(odd, dtype=bool))
+    fixed = pa.array([phones_json(cell) for cell in texts.take(pa.array(rows)).to_pylist()])
+    return pc.replace_with_mask(spliced, odd, fixed)
 
 
 def phones_json(cell: str) -> str:

@@ -126,6 +126,7 @@ _E164 = re.compile(E164_RE)
 _URL = re.compile(URL_RE)
 _DOMAIN = re.compile(DOMAIN_RE)
 _LINKEDIN_CANONICAL = re.compile(LINKEDIN_RE)
+_RE2_EMAIL = str(re2_pattern(EMAIL_RE))
 
 _NUMERIC_CELL = re.compile(r"^(\d+)\.0+$")
 # ASCII digits: libphonenumber reads other digits (Arabic-Indic, full-width) and writes ASCII.
@@ -231,12 +232,30 @@ def _cell_text(value: Any) -> Any:
 
 
 def _series(values: Iterable[Any], like: pd.Series) -> pd.Series:
-    return pd.Series(list(values), index=like.index, dtype=object, name=like.name)
+    """`values` on `like`'s index; an object array is taken as it is (no list copy)."""
+    data = values if isinstance(values, np.ndarray) and values.dtype == object else list(values)
+    return pd.Series(data, index=like.index, dtype=object, name=like.name)
 
 
 def _stripped_texts(s: pd.Series) -> pd.Series | None:
     """`str.strip` of a column whose cells are all text or missing, blanks as None, in one
     vectorised pass; None for any other column (typed cells take the per-value path)."""
+    stripped = stripped_array(s)
+    return None if stripped is None else python_texts(stripped, s)
+
+
+def python_texts(texts: pa.Array, like: pd.Series) -> pd.Series:
+    """Arrow texts as a column of Python strings (null as None) on `like`'s index; a column
+    of few distinct texts (names, countries, tags) makes each string once."""
+    encoded = texts.dictionary_encode()
+    if 2 * len(encoded.dictionary) > len(texts):
+        return _series(texts.to_numpy(zero_copy_only=False), like)
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    return spread_distinct(encoded, distinct, like)
+
+
+def stripped_array(s: pd.Series) -> pa.Array | None:
+    """`_stripped_texts` as an Arrow string array (blanks null), or None."""
     values = s.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
         return None
@@ -245,8 +264,7 @@ def _stripped_texts(s: pd.Series) -> pd.Series | None:
         return None
     # Arrow trims exactly the characters `str.strip` does (`str.isspace`, checked over every
     # code point), in C rather than one Python call per cell.
-    stripped = blank_as_null(pc.utf8_trim_whitespace(texts))
-    return _series(stripped.to_numpy(zero_copy_only=False), s)
+    return blank_as_null(pc.utf8_trim_whitespace(texts))
 
 
 def blank_as_null(texts: pa.Array) -> pa.Array:
@@ -273,7 +291,7 @@ def _map_distinct(s: pd.Series, convert: Callable[[Any], Any]) -> pd.Series:
     return _apply_lookup(s, {value: convert(value) for value in s.dropna().unique()})
 
 
-def _aligned(column: pd.Series, index: pd.Index) -> pd.Series:
+def aligned(column: pd.Series, index: pd.Index) -> pd.Series:
     return column if column.index.equals(index) else column.reindex(index)
 
 
@@ -312,27 +330,36 @@ def _canonical_email(value: str) -> str:
     return address if _EMAIL.fullmatch(address) else value
 
 
+def _email(value: str) -> str:
+    """`normalize_email` of one stripped value (its per-value path)."""
+    lower = value.lower()
+    if value[0] == "<" or lower.startswith("mailto:"):
+        return _canonical_email(value)
+    return lower if _EMAIL.fullmatch(lower) else value
+
+
 def normalize_email(s: pd.Series) -> pd.Series:
     """Lower-cased address without a `mailto:` prefix or surrounding `<>`.
 
     A value that is still not an address afterwards is returned as the stripped original.
-    Plain values are settled with vectorised string operations; only those in `<>` or with a
-    `mailto:` prefix take the per-value path.
+    ASCII values without `<>` or `mailto:` are settled in Arrow (its ASCII lower case is
+    Python's there); the others take the per-value path, once per distinct value.
     """
-    text = _text(s)
-    filled = text.notna().to_numpy()
-    if not filled.any():
-        return text
-    present = text[filled].reset_index(drop=True)
-    lower = present.str.lower()
-    special = (present.str.startswith("<") | lower.str.startswith("mailto:")).to_numpy(bool)
-    matches = lower.str.fullmatch(_EMAIL.pattern).to_numpy(dtype=bool, na_value=False)
-    settled = np.where(matches, lower.to_numpy(dtype=object), present.to_numpy(dtype=object))
-    if special.any():
-        settled[special] = _map_distinct(present[special], _canonical_email).to_numpy()
-    out = text.to_numpy(dtype=object, copy=True)
-    out[filled] = settled
-    return _series(out, text)
+    texts = stripped_array(s)
+    if texts is None:
+        return _map_distinct(_text(s), _email)
+    lower = pc.ascii_lower(texts)
+    settled = pc.if_else(pc.match_substring_regex(lower, _RE2_EMAIL), lower, texts)
+    out = settled.to_numpy(zero_copy_only=False)
+    plain = pc.and_(
+        pc.string_is_ascii(texts),
+        pc.invert(pc.or_(pc.starts_with(texts, "<"), pc.starts_with(lower, "mailto:"))),
+    )
+    odd = np.asarray(pc.fill_null(pc.invert(plain), False), dtype=bool)
+    if odd.any():
+        values = texts.filter(pa.array(odd)).to_numpy(zero_copy_only=False)
+        out[odd] = _map_distinct(pd.Series(values, dtype=object), _email).to_numpy()
+    return _series(out, s)
 
 
 @functools.lru_cache(maxsize=512)
@@ -419,10 +446,20 @@ def _possible_lengths(country_code: int) -> frozenset[int]:
 
 _ASCII_E164 = r"^\+[1-9][0-9]{6,14}$"
 # The same patterns for Arrow's RE2 (Python's meaning of \s).
-_RE2_SEPARATORS = str(re2_pattern(_PHONE_SEPARATORS.pattern))
+_COMMON_SEPARATORS = (" ", "-", ".", "(", ")")
 _RE2_NANP = str(re2_pattern(_NANP.pattern))
 _RE2_NUMERIC_CELL = r"^[0-9]+\.0+$"
 _COUNTRY_CODE_ARRAY = pa.array(sorted(_COUNTRY_CODES))
+
+
+def _compact(texts: pa.Array) -> pa.Array:
+    """The texts without their spaces, dashes, dots and parentheses (`_PHONE_SEPARATORS`
+    but the rarer ones), removed as literals, which is faster than a pattern. A text with a
+    tab or a Unicode space is then not all digits, so it takes the per-value path, which
+    removes those too."""
+    for separator in _COMMON_SEPARATORS:
+        texts = pc.replace_substring(texts, separator, "")
+    return texts
 
 
 def _canonical_e164_column(values: pa.Array) -> np.ndarray:
@@ -431,7 +468,7 @@ def _canonical_e164_column(values: pa.Array) -> np.ndarray:
     decide. Country codes are tried by length 1, 2, 3 as there; per code, the national prefix
     pattern and the possible lengths are checked on the whole group at once."""
     result = np.full(len(values), None, dtype=object)
-    compact = pc.replace_substring_regex(values, _RE2_SEPARATORS, "")
+    compact = _compact(values)
     candidates = np.flatnonzero(_matches(compact, _ASCII_E164))
     if not len(candidates):
         return result
@@ -441,13 +478,15 @@ def _canonical_e164_column(values: pa.Array) -> np.ndarray:
         codes = pc.utf8_slice_codeunits(compact, 1, 1 + size)
         known = undecided & np.asarray(pc.is_in(codes, value_set=_COUNTRY_CODE_ARRAY))
         undecided &= ~known
-        code_texts = codes.to_numpy(zero_copy_only=False)
-        for code in np.unique(code_texts[known]):
+        rows = np.flatnonzero(known)
+        encoded = codes.take(pa.array(rows)).dictionary_encode()
+        which = np.asarray(encoded.indices)
+        for number, code in enumerate(encoded.dictionary.to_pylist()):
             lengths = _possible_lengths(int(code))
             prefix = _national_prefix(int(code))
             if prefix is _ALWAYS or not lengths:
                 continue
-            members = np.flatnonzero(known & (code_texts == code))
+            members = rows[which == number]
             national = pc.utf8_slice_codeunits(compact.take(pa.array(members)), 1 + size)
             ok = np.isin(np.asarray(pc.utf8_length(national)), list(lengths))
             if prefix is not _NEVER:
@@ -488,47 +527,94 @@ def _parse_rules(region: str) -> tuple[frozenset[int], str, str, str] | None:
 
 
 def national_numbers(s: pd.Series, region: str) -> tuple[np.ndarray, np.ndarray]:
-    """Numbers without `+` that libphonenumber would read in `region` with nothing to strip,
-    settled without parsing: (E.164 text or None where not possible, settled mask). A text
-    is settled when it holds only digits and separators and no international or national
-    prefix and no country code in front (all of which parsing may strip); it is then
-    `+<country code><digits>` when the region has numbers of that many digits, else not
-    possible. Unsure values (and prefix patterns RE2 cannot compile) are left to the parse."""
-    numbers = np.full(len(s), None, dtype=object)
-    settled = np.zeros(len(s), dtype=bool)
-    rules = _parse_rules(region)
-    texts = arrow_texts(s.to_numpy(dtype=object))
-    if rules is None or texts is None or not len(s):
+    """`national_numbers_by_region` of a column whose values are all read in `region`."""
+    return national_numbers_by_region(s.to_numpy(dtype=object), np.full(len(s), region))
+
+
+def national_numbers_by_region(
+    values: np.ndarray, regions: np.ndarray, texts: pa.Array | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers without `+` that libphonenumber would read in their row's region (`regions`)
+    with nothing to strip, settled without parsing: (E.164 text or None where not possible,
+    settled mask). A text is settled when it holds only digits and separators and no
+    international or national prefix and no country code in front (all of which parsing may
+    strip); it is then `+<country code><digits>` when the region has numbers of that many
+    digits, else not possible. Unsure values (and prefix patterns RE2 cannot compile) are
+    left to the parse. Every region's rules are checked in the same few Arrow passes: the
+    prefixes once per distinct pattern, the country code once per code length. `texts`: the
+    values in Arrow when the caller has them."""
+    numbers = np.full(len(values), None, dtype=object)
+    settled = np.zeros(len(values), dtype=bool)
+    texts = arrow_texts(values) if texts is None else texts
+    if texts is None or not len(values):
         return numbers, settled
-    lengths, international, national, code = rules
-    compact = pc.replace_substring_regex(texts, _RE2_SEPARATORS, "")
-    settled = _matches(compact, r"^[0-9]{2,17}$") & ~_matches(texts, _RE2_NUMERIC_CELL)
-    settled &= ~_matches(compact, f"^{code}")
-    for prefix in (international, national):
-        if prefix:
-            settled &= ~_matches(compact, f"^(?:{prefix})", partial=True)
-    possible = settled & np.isin(np.asarray(pc.utf8_length(compact)), list(lengths))
+    which, names = pd.factorize(regions)
+    rules = [_parse_rules(str(name)) for name in names]
+    codes = np.array([r[3] if r else "" for r in rules], dtype=object)[which]
+    compact = _compact(texts)
+    settled = np.array([r is not None for r in rules], dtype=bool)[which]
+    settled &= _matches(compact, r"^[0-9]{2,17}$") & ~_matches(texts, _RE2_NUMERIC_CELL)
+    for size in {len(r[3]) for r in rules if r}:
+        rows = _rows_of(settled, which, [i for i, r in enumerate(rules) if r and len(r[3]) == size])
+        heads = pc.utf8_slice_codeunits(compact.take(pa.array(rows)), 0, size)
+        settled[rows] = heads.to_numpy(zero_copy_only=False) != codes[rows]
+    for position in (1, 2):  # the international, then the national prefix
+        patterns = [str(r[position]) if r else "" for r in rules]
+        for prefix in set(patterns) - {""}:
+            ids = [i for i, pattern in enumerate(patterns) if pattern == prefix]
+            rows = _rows_of(settled, which, ids)
+            heads = compact.take(pa.array(rows))
+            if position == 1:
+                found = _matches(heads, f"^(?:{prefix})", partial=True)
+            else:
+                found = _strips_something(heads, prefix)
+            settled[rows] = ~found
+    masks = np.array([sum(1 << n for n in r[0]) if r else 0 for r in rules], dtype=np.int64)
+    lengths = np.minimum(np.asarray(pc.utf8_length(compact).fill_null(0)), 62)
+    possible = settled & (((masks[which] >> lengths) & 1) == 1)
     if possible.any():
-        chosen = compact.filter(pa.array(possible))
-        numbers[possible] = pc.binary_join_element_wise(f"+{code}", chosen, "").to_numpy(
-            zero_copy_only=False
-        )
+        rows = pa.array(np.flatnonzero(possible))
+        numbers[possible] = pc.binary_join_element_wise(
+            "+", pa.array(codes[possible], pa.string()), compact.take(rows), ""
+        ).to_numpy(zero_copy_only=False)
     return numbers, settled
+
+
+def _strips_something(texts: pa.Array, prefix: str) -> np.ndarray:
+    """Whether the national `prefix` pattern matches a non-empty start of each text (of
+    ASCII digits); True where RE2 cannot compile it. A pattern such as Argentina's, all of
+    it optional, matches every number, but parsing strips nothing where it matches nothing.
+    RE2 picks the same match as Python's `re` (leftmost first)."""
+    try:
+        rest = pc.replace_substring_regex(texts, f"^(?:{prefix})", "", max_replacements=1)
+    except pa.ArrowInvalid:
+        return np.ones(len(texts), dtype=bool)
+    return np.asarray(pc.less(pc.utf8_length(rest), pc.utf8_length(texts)), dtype=bool)
+
+
+def _rows_of(mask: np.ndarray, which: np.ndarray, ids: list[int]) -> np.ndarray:
+    """The positions where `mask` holds and `which` is one of `ids`."""
+    return np.flatnonzero(mask & np.isin(which, ids))
 
 
 def phone_numbers(s: pd.Series, default_region: str = "US") -> pd.Series:
     """Each value as E.164 text, or its stripped original when it is not a possible number
     (see `normalize_phone`). Canonical E.164 and (for US/CA) NANP numbers are settled in
     Arrow (RE2, C++); libphonenumber runs once per distinct remaining value."""
+    out, filled, texts = _texts_of(s)
+    if filled.any():
+        out[filled] = stripped_phone_numbers(out[filled], texts, default_region)
+    return _series(out, s)
+
+
+def stripped_phone_numbers(
+    present: np.ndarray, texts: pa.Array | None, default_region: str
+) -> np.ndarray:
+    """`phone_numbers` of stripped, non-empty texts; `texts` holds the same in Arrow (None
+    when Arrow cannot hold them: then every value takes the per-value path)."""
     region = default_region.strip().upper()
     nanp = region in _NANP_REGIONS
-    text = _text(s)
-    filled = text.notna().to_numpy()
-    if not filled.any():
-        return text
-    present = text[filled].reset_index(drop=True)
     result = np.full(len(present), None, dtype=object)
-    texts = arrow_texts(present.to_numpy(dtype=object))
     if texts is not None:
         usable = ~_matches(texts, _RE2_NUMERIC_CELL)  # numeric cells take the per-value path
         plus = np.flatnonzero(usable & _matches(texts, r"^\+"))
@@ -548,11 +634,21 @@ def phone_numbers(s: pd.Series, default_region: str = "US") -> pd.Series:
     rest = pd.isna(result)
     if rest.any():
         result[rest] = _map_distinct(
-            present[rest], lambda v: _canonical_phone(v, region, nanp)
+            pd.Series(present[rest], dtype=object), lambda v: _canonical_phone(v, region, nanp)
         ).to_numpy(dtype=object)
-    out = text.to_numpy(dtype=object, copy=True)
-    out[filled] = result
-    return _series(out, text)
+    return result
+
+
+def _texts_of(s: pd.Series) -> tuple[np.ndarray, np.ndarray, pa.Array | None]:
+    """`_text` of a column as values (blanks None), the mask of filled ones, and those as
+    Arrow texts (None when Arrow cannot hold them)."""
+    stripped = stripped_array(s)
+    if stripped is None:
+        out = _text(s).to_numpy(dtype=object, copy=True)
+        filled = pd.notna(out)
+        return out, filled, arrow_texts(out[filled])
+    filled = np.asarray(stripped.is_valid(), dtype=bool)
+    return stripped.to_numpy(zero_copy_only=False), filled, stripped.filter(pa.array(filled))
 
 
 def normalize_phone(
@@ -672,7 +768,7 @@ def normalize_domain(domain: pd.Series, website: pd.Series | None = None) -> pd.
     result = _map_distinct(text, _company_domain)
     if website is None:
         return result
-    derived = _map_distinct(_text(_aligned(website, domain.index)), _website_domain)
+    derived = _map_distinct(_text(aligned(website, domain.index)), _website_domain)
     combined = result.where(result.notna(), derived)
     return combined.where(combined.notna(), None)
 
@@ -935,10 +1031,22 @@ def normalize_datetime(
     """
     if pd.api.types.is_datetime64_any_dtype(s.dtype) and (timezone == "UTC" or s.dt.tz):
         return _series(_format_utc(s), s)
+    stripped = stripped_array(s)
+    if stripped is not None:
+        return _dates_of_texts(stripped, s, date_format, dayfirst, timezone)
     cells = _series((_date_cell(v) for v in s.to_numpy(dtype=object)), s)
     values = list(cells.dropna().unique())
     if not values:
         return cells
+    lookup = _datetime_lookup(values, date_format, dayfirst, timezone)
+    converted = _apply_lookup(cells, lookup)
+    return converted.where(converted.notna(), cells)
+
+
+def _datetime_lookup(
+    values: list[Any], date_format: str | None, dayfirst: bool, timezone: str
+) -> dict[Hashable, str | None]:
+    """ISO text in UTC of each distinct value (None: not a date it accepts)."""
     local: set[Hashable] = set()
     if date_format:
         lookup = _datetime_lookup_format(values, date_format, local)
@@ -946,8 +1054,86 @@ def normalize_datetime(
         lookup = _datetime_lookup_free(values, dayfirst, local)
     if timezone != "UTC":
         _in_timezone(lookup, local, timezone)
-    converted = _apply_lookup(cells, lookup)
-    return converted.where(converted.notna(), cells)
+    return lookup
+
+
+def _dates_of_texts(
+    texts: pa.Array, like: pd.Series, date_format: str | None, dayfirst: bool, timezone: str
+) -> pd.Series:
+    """`normalize_datetime` of stripped texts (blanks null), once per distinct text: plain
+    numeric dates in Arrow (`_numeric_dates`, without `date_format`), the others through
+    `_datetime_lookup`; a text that is no date stays as it is."""
+    encoded = texts.dictionary_encode()
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    if date_format:
+        settled, dates = np.zeros(len(distinct), dtype=bool), np.full(len(distinct), None)
+    else:
+        settled, dates = _numeric_dates(encoded.dictionary, dayfirst)
+    values = list(distinct[~settled])
+    if values:
+        lookup = _datetime_lookup(values, date_format, dayfirst, timezone)
+        dates[~settled] = [lookup.get(v) for v in values]
+    return spread_distinct(encoded, np.where(pd.notna(dates), dates, distinct), like)
+
+
+def spread_distinct(encoded: pa.DictionaryArray, results: np.ndarray, like: pd.Series) -> pd.Series:
+    """The result of each row's distinct value (`results`, one per entry of the dictionary;
+    missing ones as None), on `like`'s index; a null row is None."""
+    spread = np.full(len(results) + 1, None, dtype=object)  # the last one for null rows
+    spread[:-1] = results
+    spread[:-1][pd.isna(results)] = None
+    indices = np.asarray(pc.fill_null(encoded.indices, len(results)), dtype=np.int64)
+    return _series(spread[indices], like)
+
+
+_RE2_YEAR_FIRST = r"^(?P<year>[0-9]{4})[-/.](?P<month>[0-9]{1,2})[-/.](?P<day>[0-9]{1,2})$"
+_RE2_YEAR_LAST = (
+    r"^(?P<first>[0-9]{1,2})[-/.](?P<second>[0-9]{1,2})[-/.](?P<year>[0-9]{4}|[0-9]{2})$"
+)
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _numeric_dates(texts: pa.Array, dayfirst: bool) -> tuple[np.ndarray, np.ndarray]:
+    """`_datetime_lookup_free` of plain numeric dates in ASCII digits without a time
+    (`2023-03-15`, `2023/3/15`, `03/15/2023`, `15.3.23`), in Arrow: (settled mask, the ISO
+    text at midnight UTC, or None where the date does not exist). A date without a time is
+    never read in the source time zone, so the zone does not matter here."""
+    settled = np.zeros(len(texts), dtype=bool)
+    dates = np.full(len(texts), None, dtype=object)
+    for pattern in (_RE2_YEAR_FIRST, _RE2_YEAR_LAST):
+        parts = pc.extract_regex(texts, pattern)
+        rows = np.flatnonzero(np.asarray(pc.is_valid(parts), dtype=bool) & ~settled)
+        if not len(rows):
+            continue
+        found = parts.take(pa.array(rows))
+        number = {
+            name: np.asarray(pc.cast(found.field(name), pa.int64()))
+            for name in ("year", "month", "day", "first", "second")
+            if found.type.get_field_index(name) >= 0
+        }
+        if pattern is _RE2_YEAR_LAST:
+            first, second = number.pop("first"), number.pop("second")
+            number["day"], number["month"] = (first, second) if dayfirst else (second, first)
+            short = np.asarray(pc.utf8_length(found.field("year"))) == 2
+            number["year"] = np.where(short, np.where(number["year"] < 69, 2000, 1900), 0)
+            number["year"] += np.asarray(pc.cast(found.field("year"), pa.int64()))
+        settled[rows] = True
+        dates[rows] = _midnight_texts(number["year"], number["month"], number["day"])
+    return settled, dates
+
+
+def _midnight_texts(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """`YYYY-MM-DDT00:00:00+00:00` of each existing date (year 1 to 9999), else None."""
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    known = (month >= 1) & (month <= 12)
+    days = _DAYS_IN_MONTH[np.where(known, month, 0)] + (leap & (month == 2))
+    exists = known & (day >= 1) & (day <= days) & (year >= 1) & (year <= 9999)
+    texts = np.full(len(year), None, dtype=object)
+    texts[exists] = [
+        f"{y:04d}-{m:02d}-{d:02d}T00:00:00+00:00"
+        for y, m, d in zip(year[exists].tolist(), month[exists].tolist(), day[exists].tolist())
+    ]
+    return texts
 
 
 def _split(value: str, pattern: re.Pattern[str] | None) -> list[str] | None:
@@ -1028,10 +1214,10 @@ def combine_multi(columns: list[pd.Series]) -> pd.Series:
     if not columns:
         return pd.Series(dtype=object)
     first = columns[0]
-    aligned = [_present(_aligned(c, first.index)) for c in columns]
-    if len(aligned) == 1:
-        return _series((None if c is None else _combine_row((c,)) for c in aligned[0]), first)
-    return _series((_combine_row(cells) for cells in zip(*aligned, strict=True)), first)
+    present = [_present(aligned(c, first.index)) for c in columns]
+    if len(present) == 1:
+        return _series((None if c is None else _combine_row((c,)) for c in present[0]), first)
+    return _series((_combine_row(cells) for cells in zip(*present, strict=True)), first)
 
 
 def derive_display_name(
@@ -1055,12 +1241,12 @@ def derive_display_name(
     def part(column: pd.Series | None) -> pd.Series:
         if column is None:
             return pd.Series("", index=index, dtype=object)
-        return _text(_aligned(column, index)).fillna("")
+        return _text(aligned(column, index)).fillna("")
 
     name = (part(first) + " " + part(last)).str.strip()
     name = name.where(name != "", None)
     if existing is None:
         return name.rename(None)
-    current = _text(_aligned(existing, index))
+    current = _text(aligned(existing, index))
     result = current.where(current.notna(), name)
     return result.where(result.notna(), None).rename(existing.name)

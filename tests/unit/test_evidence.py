@@ -138,7 +138,8 @@ def test_drop_value_keeps_the_row_without_its_invalid_values_but_not_bad_identit
 
 
 @pytest.mark.parametrize(
-    "region", ["DK", "CH", "NO", "IS", "DE", "GB", "BR", "MX", "RU", "KZ", "IT", "TR", "SE"]
+    "region",
+    ["DK", "CH", "NO", "IS", "DE", "GB", "BR", "MX", "RU", "KZ", "IT", "TR", "SE", "AR", "CO"],
 )
 def test_national_numbers_agree_with_libphonenumber(region: str) -> None:
     """Every number settled without parsing is what libphonenumber makes of it."""

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 import phonenumbers
+import pyarrow as pa_arrow
 import pytest
 
 from pipelines.imports import normalize as nz
@@ -603,3 +604,74 @@ def test_blank_to_none_strips_exactly_what_str_strip_strips() -> None:
     others = ["\u200b", "\ufeff", "\x00", "\x1b"]
     cells = [f"{c}x{c}" for c in spaces + others]
     assert nz.blank_to_none(_s(*cells)).tolist() == [c.strip() for c in cells]
+
+
+_TRICKY_TEXTS = [
+    "Ann@Example.COM",
+    "  <Ann@Example.com>  ",
+    "MAILTO:<ann@example.com>",
+    "ÄNN@EXAMPLE.DE",
+    "İnci@example.com",  # Python lower-cases İ to two code points, Arrow's ASCII path does not
+    "\u212aate@example.com",  # Kelvin sign: lower-cases to an ASCII k
+    "ann@exa\u00a0mple.com",  # a Unicode space inside
+    "\u2003ann@example.com\u3000",
+    "ann@@example.com",
+    "",
+    "   ",
+    None,
+    "\u0661\u0662@example.com",  # Arabic-Indic digits
+]
+
+
+def test_normalize_email_arrow_path_agrees_with_the_per_value_path() -> None:
+    out = nz.normalize_email(_s(*_TRICKY_TEXTS))
+    per_value = [
+        None if v is None or not v.strip() else nz._email(v.strip()) for v in _TRICKY_TEXTS
+    ]
+    assert out.tolist() == per_value
+    assert out.tolist()[:3] == ["ann@example.com"] * 3
+    typed = nz.normalize_email(_s(*_TRICKY_TEXTS, 12.0))  # a typed cell: all per value
+    assert typed.tolist() == [*per_value, "12"]
+
+
+def _date_texts() -> list[Any]:
+    rng = random.Random(7)
+    values: list[Any] = []
+    for year in ("0000", "0001", "0999", "1600", "1677", "1900", "2000", "2023", "2024", "9999"):
+        for month, day in [("02", "29"), ("02", "30"), ("13", "01"), ("00", "10"), ("4", "31")]:
+            values += [f"{year}-{month}-{day}", f"{year}/{month}/{day}", f"{year}.{month}.{day}"]
+    for _ in range(400):
+        a, b = rng.randint(0, 32), rng.randint(0, 32)
+        year = rng.choice(["23", "68", "69", "99", "00", "2023", "1999", "2024"])
+        sep = rng.choice("-/.")
+        values.append(f"{a:0{rng.randint(1, 2)}d}{sep}{b}{sep}{year}")
+    values += ["2023-03-15T10:30:00", "03/15/2023 10:30", "20230315", "15 Mar 2023", "45000"]
+    values += ["\u0662\u0660\u0662\u0663-03-15", "03/15/2023\u00a0", " 2023-03-15 ", "", None]
+    values += ["2023-03-15\n", "3/4/23", "12/31/1999", "2023-3-5", "44", "x"]
+    return values
+
+
+@pytest.mark.parametrize("dayfirst", [False, True])
+@pytest.mark.parametrize("timezone", ["UTC", "Europe/Berlin"])
+@pytest.mark.parametrize("date_format", [None, "%d.%m.%Y"])
+def test_normalize_datetime_arrow_path_agrees_with_the_per_value_path(
+    dayfirst: bool, timezone: str, date_format: str | None
+) -> None:
+    """Text columns take Arrow's path (plain numeric dates settled there); a typed cell
+    sends the whole column through the per-value path."""
+    values = _date_texts()
+    fast = nz.normalize_datetime(_s(*values), date_format, dayfirst, timezone)
+    typed = _s(*values, dt.date(2020, 1, 1))
+    per_value = nz.normalize_datetime(typed, date_format, dayfirst, timezone)
+    assert fast.tolist() == per_value.tolist()[:-1]
+    assert ("2024-02-29T00:00:00+00:00" in fast.tolist()) is (date_format is None)
+
+
+def test_python_texts_of_few_or_many_distinct_texts_are_the_texts() -> None:
+    few = pa_arrow.array(["Zoë", None, "Zoë", "b", ""] * 5)
+    many = pa_arrow.array([str(i) for i in range(10)] + [None])
+    for texts in (few, many):
+        like = pd.Series(range(len(texts)), index=range(3, 3 + len(texts)), name="c")
+        out = nz.python_texts(texts, like)
+        assert out.tolist() == texts.to_pylist()
+        assert list(out.index) == list(like.index) and out.name == "c"

@@ -139,3 +139,23 @@ def test_multi_value_check_in_arrow_agrees_with_the_per_value_path(
     assert arrow.tolist() == per_value.tolist()
     assert list(arrow.index) == list(cells.index)
     assert arrow.tolist() != [True] * len(cells)
+
+
+def test_length_and_identity_checks_pass_missing_values_and_empty_rows() -> None:
+    """The checks pass missing values themselves (Pandera does not drop them first): a row
+    with no value at all passes, as with Pandera's `ignore_na`; a blank name is no identity."""
+    long = "é" * 32_768
+    frame = pd.DataFrame(
+        {
+            "name": ["Friends", None, long, "", None, "\ud800" * 2],
+            "description": ["x", "no name", None, "y", None, None],
+        }
+    )
+    failures = _failures(GroupsSchema, frame)
+    assert failures == {
+        (1, "row has no external_id or name"),
+        (3, "row has no external_id or name"),
+        (2, "value longer than 32,767 characters"),
+    }
+    typed = pd.DataFrame({"name": ["ok", 12.5, long], "description": [None, "x", "x"]})
+    assert {row for row, _ in _failures(GroupsSchema, typed)} == {1, 2}
