@@ -290,7 +290,8 @@ class Resolver:
         self.run(f"ANALYZE {self.matches}")
         self.run(
             f"""CREATE VIEW {self.decided} AS
-                SELECT _row, _action, _target, _error, _dup_of, NULL::text[] AS _changed
+                SELECT _row, _action, NULL::bigint AS _target, NULL::text AS _error, _dup_of,
+                       NULL::text[] AS _changed
                 FROM {self.table} WHERE _action IS NOT NULL
                 UNION ALL SELECT _row, _action, _target, _error, _dup_of, _changed
                 FROM {self.matches}"""

@@ -65,8 +65,9 @@ def stage_updates(job_id: int) -> str:
 
 def create_stage(conn: sa.Connection, job_id: int, module: ModuleDef, fields: list[str]) -> str:
     """An UNLOGGED table with `_row`, one text column per mapped field, and planning columns
-    (each multi reference's ids); a lookup table per referenced module and the rows view (see
-    `stage_rows`)."""
+    (each multi reference's ids; an in-file duplicate's first row and action, the only
+    decision written into the staged rows); a lookup table per referenced module and the rows
+    view (see `stage_rows`)."""
     table = stage_table(job_id)
     columns = ", ".join(f'"{f}" text' for f in fields)
     link_ids = "".join(f"{f.stage_column} bigint[], " for f in module.multi_references())
@@ -78,8 +79,7 @@ def create_stage(conn: sa.Connection, job_id: int, module: ModuleDef, fields: li
     conn.execute(
         sa.text(
             f"CREATE UNLOGGED TABLE {table} (_row bigint PRIMARY KEY{', ' if fields else ''}"
-            f"{columns}, _dup_of bigint, _action text, _target bigint, _error text, "
-            f"{link_ids}_changed text[]) {NO_AUTOVACUUM}"
+            f"{columns}, {link_ids}_dup_of bigint, _action text) {NO_AUTOVACUUM}"
         )
     )
     references = module.single_references()
@@ -207,9 +207,9 @@ def mark_in_file_duplicates(
         same = " AND ".join(f"{e} = g.k{i}" for i, e in enumerate(exprs))
         later.append(
             f"SELECT s._row, g.first_row FROM {table} s JOIN (SELECT {parts}, "
-            f"min(s._row) AS first_row FROM {table} s WHERE s._error IS NULL AND {valid} "
+            f"min(s._row) AS first_row FROM {table} s WHERE {valid} "
             f"GROUP BY {', '.join(exprs)} HAVING count(*) > 1) g ON {same} "
-            f"WHERE s._error IS NULL AND s._row > g.first_row"
+            f"WHERE s._row > g.first_row"
         )
     result = conn.execute(
         sa.text(
