@@ -217,8 +217,10 @@ def transform_chunks(tasks: list[ChunkTask], workers: int) -> Iterator[ChunkResu
             pending.append(pool.submit(transform_chunk_lean, task))
             if len(pending) > workers:
                 yield pending.popleft().result()
+                tidy_after_result()
         while pending:
             yield pending.popleft().result()
+            tidy_after_result()
     finally:
         # On an error or interrupt, queued chunks are dropped; running ones finish first.
         pool.shutdown(wait=True, cancel_futures=True)
@@ -232,6 +234,15 @@ def transform_chunk_lean(task: ChunkTask) -> ChunkResult:
     finally:
         gc.collect()  # pandas frames hold reference cycles: free them before the next chunk
         release_memory()
+
+
+def tidy_after_result() -> None:
+    """After the caller has written a chunk: free what it left (a rejected rows frame holds
+    reference cycles) and hand freed memory back, as the workers do after each chunk. Without
+    it, this process's heap grew by ~25 MB PSS over the chunks of a 2M-row import (under 1 ms
+    per chunk)."""
+    gc.collect()
+    release_memory()
 
 
 def release_memory() -> None:
