@@ -18,6 +18,7 @@ from dagster_graphql.test.utils import execute_dagster_graphql
 from pipelines.imports.jobs import IMPORT_TARGET_TAG, import_file_with_resources
 from pipelines.instance import get_instance
 from pipelines.runner import WORKSPACE
+from tests.integration.processes import child_processes, stop_processes
 from tests.integration.runs import latest_run
 
 CSV = "Email,First Name\nann@example.com,Ann\nbob@example.com,Bob\n"
@@ -85,6 +86,10 @@ def test_a_cli_import_re_executes_from_the_ui(cli: Any, engine: sa.Engine, tmp_p
         run_id = launched["run"]["runId"]
         instance.launch_run(run_id, context)  # what the daemon does with a queued run
         child = _wait_finished(instance, run_id)
+        servers = child_processes("dagster api grpc")
+    # The code server the workspace started outlives it once a run was launched on it (still
+    # there 45 minutes later, past its 45 s heartbeat timeout): stop it.
+    stop_processes(servers)
     _assert_rerun(parent, child, engine)
 
 
