@@ -326,3 +326,23 @@ def test_a_large_import_analyzes_the_record_table(
         "--create-missing-references",
     )
     assert analyzed("contacts") and analyzed("companies")
+
+
+def test_rows_with_too_many_fields_reach_the_rejects_file_from_any_chunk(
+    imp: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row with more fields than the header is a parse error; its line in the rejects file
+    carries its cells, whichever chunk it is in (chunks without such a row are skipped)."""
+    from pipelines.imports import parse
+
+    monkeypatch.setattr(parse, "CHUNK_ROWS", 1_000)
+    rows = [f"p{i}@example.com,P{i}" for i in range(2_500)]
+    rows[10] = "bad1@example.com,Bad,extra"  # row 11, chunk 1
+    rows[2_200] = "bad2@example.com,Bad,extra,more"  # row 2201, chunk 3
+    result = imp("Email,First Name\n" + "\n".join(rows) + "\n")
+    assert (result["created_rows"], result["error_rows"]) == (2_498, 2)
+    rejects = Path(result["errors_file"].removeprefix("file://")).read_text().splitlines()
+    assert rejects[1:] == [
+        'bad1@example.com,Bad,11,,"row has 3 fields, the header has 2"',
+        'bad2@example.com,Bad,2201,,"row has 4 fields, the header has 2"',
+    ]
