@@ -1023,22 +1023,21 @@ def run_scenarios(
                     ).add(psycopg_copy_in(db, path))
                     db.truncate_raw()
 
+        def imported(m: Measured, key: str, what: str, rows: int = n, **kw: Any) -> Series:
+            return record_import(results, steps, db, m, key, what, rows, **kw)
+
         if "new" in only or "update" in only or "floor" in only or exports:
             clean_scratch_files()
             db.reset()
             with step(f"{tag} (a) import {n:,} new contacts"):
                 m = contactflow(import_args(file_a, ORG), env)
-                result = checked(m, "import (new contacts)")
-                series = results.get(
+                imported(
+                    m,
                     "import_new",
                     "(a) `contactflow import`, new contacts",
-                    n,
                     target=f"≤ {NEW_TARGET:g}× raw COPY",
                     ref=copy_key,
                 )
-                series.add(m, steps.of_job(db, result.get("import_job_id")))
-                series.counts = _counts(result)
-                series.note = _counts_note(result)
             if "floor" in only:
                 with step(f"{tag} (a') the write's floor: one INSERT of (a)'s contacts"):
                     results.get(
@@ -1056,63 +1055,51 @@ def run_scenarios(
                 clean_scratch_files()
                 with step(f"{tag} (b) import {n:,} rows, half matching, --duplicates update"):
                     m = contactflow(import_args(file_b, ORG, "--duplicates", "update"), env)
-                    result = checked(m, "import (half matching)")
-                    series = results.get(
+                    imported(
+                        m,
                         "import_update",
                         "(b) `contactflow import --duplicates update`, half the rows match",
-                        n,
                         target=f"≤ {UPDATE_TARGET:g}× raw COPY",
                         ref=copy_key + "_b",
                     )
-                    series.add(m, steps.of_job(db, result.get("import_job_id")))
-                    series.counts = _counts(result)
-                    series.note = _counts_note(result)
 
         if file_xlsx is not None:
             clean_scratch_files()
             db.reset()
             with step(f"{tag} (x) import {n:,} new contacts from XLSX"):
                 m = contactflow(import_args(file_xlsx, ORG), env)
-                result = checked(m, "import (xlsx)")
-                series = results.get(
+                imported(
+                    m,
                     "import_xlsx",
                     "(x) `contactflow import`, the rows of (a) as an XLSX workbook",
-                    n,
                     ref=copy_key,
                 )
-                series.add(m, steps.of_job(db, result.get("import_job_id")))
-                series.note = _counts_note(result)
 
         if "flat" in only and file_2n is not None and rep <= args.flat_repeat:
             clean_scratch_files()
             db.reset()
             with step(f"{tag} (c) import {2 * n:,} new contacts (memory flatness)"):
                 m = contactflow(import_args(file_2n, ORG), env)
-                result = checked(m, "import (2N)")
-                series = results.get(
+                imported(
+                    m,
                     "import_2n",
                     "(c) `contactflow import`, 2N new contacts (peak RSS vs N)",
                     2 * n,
                     target="RSS within +10% of N",
                 )
-                series.add(m, steps.of_job(db, result.get("import_job_id")))
-                series.note = _counts_note(result)
 
         if "oneworker" in only:
             clean_scratch_files()
             db.reset()
             with step(f"{tag} (a1) import {n:,} new contacts, CONTACTFLOW_WORKERS=1"):
                 m = contactflow(import_args(file_a, ORG), {**env, "CONTACTFLOW_WORKERS": "1"})
-                result = checked(m, "import (one worker)")
-                series = results.get(
+                imported(
+                    m,
                     "import_new_1w",
                     "(a1) the same import in one process: `CONTACTFLOW_WORKERS=1`",
-                    n,
                     target=f"≤ {NEW_TARGET:g}× raw COPY",
                     ref=copy_key,
                 )
-                series.add(m, steps.of_job(db, result.get("import_job_id")))
-                series.note = _counts_note(result)
 
         if "celery" in only:
             for workers in (2, 1):
@@ -1124,45 +1111,38 @@ def run_scenarios(
                     celery(env, workers) as celery_env,
                 ):
                     m = contactflow(import_args(file_a, ORG, "--option", "shards=2"), celery_env)
-                result = checked(m, f"import (celery, {workers} workers)")
-                series = results.get(
+                imported(
+                    m,
                     f"import_celery_{workers}w",
                     f"(g{workers}) the same import, 2 shards on the Celery executor, {what} "
                     "(Redis on loopback; PSS of the CLI only)",
-                    n,
                     ref=copy_key,
                 )
-                series.add(m, steps.of_job(db, result.get("import_job_id")))
-                series.note = _counts_note(result)
 
         if "validate" in only:
             clean_scratch_files()
             db.reset()
             with step(f"{tag} (e) import --validate-only {n:,} rows"):
                 m = contactflow(import_args(file_a, ORG, "--validate-only"), env)
-                result = checked(m, "import --validate-only")
-                series = results.get(
+                imported(
+                    m,
                     "validate_only",
                     "(e) `contactflow import --validate-only` (parse, map, validate, resolve)",
-                    n,
                     ref=copy_key,
                 )
-                series.add(m, steps.of_job(db, result.get("import_job_id")))
-                series.note = _counts_note(result)
 
         if "small" in only and file_small is not None:
-            series = results.get(
-                "import_small",
-                f"(d) `contactflow import` of a {SMALL_ROWS}-row file, end to end",
-                SMALL_ROWS,
-                target=f"≤ {SMALL_TARGET_S:g} s",
-            )
             for _ in range(3):  # cheap: three samples per repetition
                 clean_scratch_files()
                 db.reset()
                 m = contactflow(import_args(file_small, ORG), env)
-                result = checked(m, "import (small file)")
-                series.add(m, steps.of_job(db, result.get("import_job_id")))
+                series = imported(
+                    m,
+                    "import_small",
+                    f"(d) `contactflow import` of a {SMALL_ROWS}-row file, end to end",
+                    SMALL_ROWS,
+                    target=f"≤ {SMALL_TARGET_S:g} s",
+                )
             log(f"{tag} (d) small file: {', '.join(f'{w:.2f}' for w in series.walls[-3:])} s")
 
         if "startup" in only:
@@ -1191,6 +1171,26 @@ def profile_import(path: Path, rows: int, env: dict[str, str]) -> None:
         load = [str(pyinstrument), "--load", str(session), "-r", renderer.replace("txt", "text")]
         subprocess.run([*load, "-o", str(target)], check=True, capture_output=True, env=env)
     log(f"wrote {OUT / f'profile-{rows}.html'} and .txt")
+
+
+def record_import(
+    results: Results,
+    steps: StepTimes,
+    db: Db,
+    m: Measured,
+    key: str,
+    what: str,
+    rows: int,
+    **kw: Any,
+) -> Series:
+    """An import's sample: its exit checked, its wall time, memory and op times added to the
+    series `key` (created with `what`, `rows` and `kw` the first time), its counts noted."""
+    result = checked(m, what)
+    series = results.get(key, what, rows, **kw)
+    series.add(m, steps.of_job(db, result.get("import_job_id")))
+    series.counts = _counts(result)
+    series.note = _counts_note(result)
+    return series
 
 
 def checked_measure(m: Measured, what: str) -> Measured:
