@@ -110,13 +110,13 @@ def merged_value(f: FieldDef, mode: str, new: str, old: str) -> str:
     return f"coalesce({new}, {old})"
 
 
-def to_create(matches: str, alias: str = "s") -> str:
-    """After planning, the staged rows (as `alias`) to create: rows no step decided before
+def to_create(matches: str) -> str:
+    """After planning, the staged rows (as `s`) to create: rows no step decided before
     matching that have no match, or whose match says `create` (duplicate_strategy `create`).
     An anti-join, which the planner estimates well."""
     return (
-        f"{alias}._action IS NULL AND NOT EXISTS (SELECT 1 FROM {matches} m "
-        f"WHERE m._row = {alias}._row AND m._action <> 'create')"
+        f"s._action IS NULL AND NOT EXISTS (SELECT 1 FROM {matches} m "
+        "WHERE m._row = s._row AND m._action <> 'create')"
     )
 
 
