@@ -9,6 +9,7 @@ initdb and postgres refuse to run as root.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import glob
@@ -111,7 +112,10 @@ class EmbeddedPostgres:
         """Initialise the cluster if needed, start it if it is down, and return its URL."""
         self.root.mkdir(parents=True, exist_ok=True)
         with self._lock():
-            if not (self.data_dir / "PG_VERSION").exists():
+            # Without its port file the cluster cannot be reached: it was left by a checkout
+            # that is gone (as root, the server folder under SERVER_ROOT outlives a deleted
+            # clone at the same path), so it is made again.
+            if not (self.data_dir / "PG_VERSION").exists() or not (self.root / "port").exists():
                 self._init()
             if not self.is_running():
                 self._start()
@@ -147,6 +151,9 @@ class EmbeddedPostgres:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _init(self) -> None:
+        if (self.data_dir / "postmaster.pid").exists():  # still running, on an unknown port
+            with contextlib.suppress(SetupError):
+                self._run(["pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"])
         if self.data_dir.exists():
             shutil.rmtree(self.data_dir)
         if self.server_dir != self.root:

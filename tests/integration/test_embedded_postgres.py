@@ -56,6 +56,29 @@ def test_embedded_postgres_starts_is_reused_and_stops(fresh_home: Path) -> None:
     assert _postmaster_pid(server) != pid
 
 
+def _alive(pid: str) -> bool:
+    """Whether process `pid` runs (a zombie waiting for its parent does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_cluster_without_its_port_file_is_made_again(fresh_home: Path) -> None:
+    """A new checkout at the path of a deleted one finds the old cluster (as root it lives
+    outside the checkout) but not its port file: the old server is stopped and a new cluster
+    made, instead of failing on the missing file."""
+    server = EmbeddedPostgres(fresh_home / "postgres")
+    server.ensure_running()
+    old_pid = _postmaster_pid(server)
+    (fresh_home / "postgres" / "port").unlink()
+    url = EmbeddedPostgres(fresh_home / "postgres").ensure_running()
+    assert _postmaster_pid(server) != old_pid
+    assert _alive(old_pid) is False
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
 def test_embedded_postgres_runs_unprivileged_when_root(fresh_home: Path) -> None:
     server = EmbeddedPostgres(fresh_home / "postgres")
     server.ensure_running()
