@@ -135,7 +135,11 @@ def map_columns(
     uploads: StorageResource,
 ) -> ImportRun:
     with job_guard(context, postgres.engine(), run.job_id):
-        SharedWork(run, uploads.storage()).fetch([run.chunk_path("raw", 1)] if run.chunks else [])
+        # Every raw chunk: the mapping reads the first, the day/month order of each mapped
+        # date column reads that column in all of them (on a machine that did not parse the
+        # file, a later chunk was missing).
+        shared = SharedWork(run, uploads.storage())
+        shared.fetch(shared.chunks("raw"))
         run = steps.map_step(run)
     config = launchpad_yaml(run.org, run.module_slug, run.file_name, run.options, run.mapping)
     context.add_output_metadata(
