@@ -64,15 +64,25 @@ def evidence(values: pd.Series) -> OrderEvidence:
     if texts is None:  # a cell Arrow cannot hold (a lone surrogate): judge the others
         distinct = [v for v in distinct if _encodable(v)]
         texts = pa.array(distinct, pa.string())
+    return _distinct_evidence(texts, len(distinct))
+
+
+def arrow_evidence(values: pa.Array | pa.ChunkedArray) -> OrderEvidence:
+    """`evidence` of a text column as Arrow holds it (a chunk as the CSV reader parsed it)."""
+    distinct = pc.unique(values).drop_null()
+    return _distinct_evidence(distinct, len(distinct)) if len(distinct) else OrderEvidence()
+
+
+def _distinct_evidence(texts: pa.Array, distinct: int) -> OrderEvidence:
     parts = pc.extract_regex(texts, _NUMERIC_DATE)
     found = np.asarray(pc.is_valid(parts), dtype=bool)
     if not found.any():
-        return OrderEvidence(distinct=len(distinct))
+        return OrderEvidence(distinct=distinct)
     dates = parts.filter(pa.array(found))
     first = np.asarray(pc.cast(dates.field("first"), pa.int32()))
     second = np.asarray(pc.cast(dates.field("second"), pa.int32()))
     return OrderEvidence(
-        distinct=len(distinct),
+        distinct=distinct,
         numeric=int(found.sum()),
         day_first=int(((first > 12) & (first <= 31) & (second <= 12)).sum()),
         month_first=int(((second > 12) & (second <= 31) & (first <= 12)).sum()),

@@ -135,11 +135,10 @@ def map_columns(
     uploads: StorageResource,
 ) -> ImportRun:
     with job_guard(context, postgres.engine(), run.job_id):
-        # Every raw chunk: the mapping reads the first, the day/month order of each mapped
-        # date column reads that column in all of them (on a machine that did not parse the
-        # file, a later chunk was missing).
+        # The first raw chunk (the mapping's sample): the parse gathered the day/month
+        # evidence of the date columns from all of them.
         shared = SharedWork(run, uploads.storage())
-        shared.fetch(shared.chunks("raw"))
+        shared.fetch(shared.chunks("raw", steps.map_reads(run)))
         run = steps.map_step(run)
     config = launchpad_yaml(run.org, run.module_slug, run.file_name, run.options, run.mapping)
     context.add_output_metadata(

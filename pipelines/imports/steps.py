@@ -25,10 +25,18 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
-from pipelines.errors import ErrorBudgetExceeded, TransientError
+from pipelines.errors import ErrorBudgetExceeded, InputRejected, TransientError
 from pipelines.imports import jobstore, stage
 from pipelines.imports.chunks import ChunkTask, transform_chunks, worker_count
-from pipelines.imports.dates import AMBIGUOUS, ambiguous_warning, column_orders, is_date_field
+from pipelines.imports.dates import (
+    AMBIGUOUS,
+    OrderEvidence,
+    ambiguous_warning,
+    arrow_evidence,
+    column_orders,
+    evidence,
+    is_date_field,
+)
 from pipelines.imports.mapping import choose_mapping, mapped_fields
 from pipelines.imports.parse import ParseHints, RawChunk, RowError, SourceFile
 from pipelines.imports.rejects import RejectsWriter, merge_parts
@@ -39,7 +47,7 @@ from resources.embedded_postgres import contactflow_home
 from resources.postgres import terminate_on_interrupt
 from resources.storage import LocalStorage, Storage
 from schemas.modules import ModuleDef, get_module, referenced_modules
-from schemas.options import ImportOptions
+from schemas.options import ColumnMapping, ImportOptions
 
 MAX_REPORTED_ERRORS = 100
 MAX_REPORTED_WARNINGS = 100
@@ -76,6 +84,9 @@ class ImportRun:
     shards: int = 0
     staged_rows: int = 0  # rows COPYed into the staging table, checked before the write
     date_orders: dict[str, str] = field(default_factory=dict)  # source column -> order
+    # The day/month evidence of the columns the mapping reads as dates, gathered while parsing
+    # (None from a parse that did not gather it: `map_step` then reads every chunk).
+    date_evidence: dict[str, OrderEvidence] | None = None
     warning_rows: int = 0  # rows written without a value `drop_value` dropped
     warnings: list[dict[str, Any]] = field(default_factory=list)  # the first ones
 
@@ -224,6 +235,7 @@ def parse_step(run: ImportRun) -> ImportRun:
     for kind in ("raw", "bad"):
         (run.work / kind).mkdir(parents=True, exist_ok=True)
     errors: list[RowError] = []
+    date_columns: list[str] | None = []
     for number, chunk in enumerate(source.chunks(chunk_rows_setting()), start=1):
         if source.info.invalid_bytes:
             chunk = reject_damaged_rows(chunk)
@@ -232,6 +244,12 @@ def parse_step(run: ImportRun) -> ImportRun:
         else:
             _write_parquet(chunk.frame, run.chunk_path("raw", number))
         _write_parquet(chunk.bad, run.chunk_path("bad", number))
+        if number == 1:
+            date_columns = _date_columns(run)
+            run.date_evidence = None if date_columns is None else {}
+        if run.date_evidence is not None and date_columns:
+            for column, found in _chunk_evidence(chunk, date_columns).items():
+                run.date_evidence[column] = run.date_evidence.get(column, OrderEvidence()) + found
         errors.extend(chunk.errors)
         run.chunk_bytes.append(run.chunk_path("raw", number).stat().st_size)
         run.chunk_first_rows.append(chunk.first_row())
@@ -248,34 +266,78 @@ def map_step(run: ImportRun) -> ImportRun:
     """Choose the mapping (explicit or suggested) and check it against the module; it is
     applied chunk by chunk in `validate_step`, which normalizes and validates in one pass."""
     run = run.copy()
-    opts = run.opts
+    mapping = _mapping(run)
+    run.mapping = [m.model_dump(exclude_none=True) for m in mapping]
+    run.fields = mapped_fields(run.module, mapping, run.opts)
+    run.date_orders = _date_orders(run)
+    return run
+
+
+def _mapping(run: ImportRun) -> list[ColumnMapping]:
+    """The mapping `choose_mapping` makes of the file's columns and the first 200 rows."""
     columns = run.file_info["source_columns"]
     sample = (
         pd.read_parquet(run.chunk_path("raw", 1)).head(200)
         if run.chunks
         else pd.DataFrame(columns=columns)
     )
-    mapping, _ = choose_mapping(run.module, columns, opts, sample)
-    run.mapping = [m.model_dump(exclude_none=True) for m in mapping]
-    run.fields = mapped_fields(run.module, mapping, opts)
-    run.date_orders = _date_orders(run)
-    return run
+    mapping, _ = choose_mapping(run.module, columns, run.opts, sample)
+    return mapping
+
+
+def map_reads(run: ImportRun) -> list[int]:
+    """The raw chunks `map_step` reads: the first (the mapping's sample), or all of them when
+    the parse gathered no date evidence (a run parsed by an earlier version)."""
+    if run.date_evidence is None:
+        return list(range(1, run.chunks + 1))
+    return [1] if run.chunks else []
+
+
+def _date_columns(run: ImportRun) -> list[str] | None:
+    """While parsing, after the first chunk: the source columns whose day/month order
+    `map_step` will need (the mapping only depends on the first chunk); None when the mapping
+    is refused, which `map_step` reports."""
+    opts = run.opts
+    if opts.dayfirst is not None or opts.date_format:
+        return []
+    try:
+        mapping = _mapping(run)
+    except InputRejected:
+        return None
+    return _mapped_dates(run, [m.model_dump(exclude_none=True) for m in mapping])
+
+
+def _mapped_dates(run: ImportRun, mapping: list[dict[str, Any]]) -> list[str]:
+    module = run.module
+    return [
+        m["source_column"]
+        for m in mapping
+        if not m.get("ignored") and is_date_field(module, m.get("target_field"))
+    ]
+
+
+def _chunk_evidence(chunk: RawChunk, columns: list[str]) -> dict[str, OrderEvidence]:
+    """The day/month evidence of `columns` in one parsed chunk (what `map_step` would read
+    back from its raw chunk file)."""
+    if chunk.table is not None:
+        return {c: arrow_evidence(chunk.table.column(c)) for c in columns}
+    frame = chunk.frame
+    return {c: evidence(frame[c]) for c in columns if c in frame}
 
 
 def _date_orders(run: ImportRun) -> dict[str, str]:
     """The order of each mapped date column's numeric dates, from the values of the whole
-    file (only those columns are read), unless `dayfirst` or `date_format` decides."""
+    file (gathered by the parse; read from every chunk after a parse that did not), unless
+    `dayfirst` or `date_format` decides."""
     opts = run.opts
     if opts.dayfirst is not None or opts.date_format:
         return {}
-    module = run.module
-    columns = [
-        m["source_column"]
-        for m in run.mapping
-        if not m.get("ignored") and is_date_field(module, m.get("target_field"))
-    ]
+    columns = _mapped_dates(run, run.mapping)
     if not columns:
         return {}
+    if run.date_evidence is not None:
+        found = run.date_evidence
+        return {c: order for c in columns if c in found and (order := found[c].order)}
     frames = (
         pd.read_parquet(run.chunk_path("raw", n), columns=columns) for n in range(1, run.chunks + 1)
     )

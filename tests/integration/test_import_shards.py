@@ -158,6 +158,32 @@ def test_a_retried_shard_never_stages_a_row_twice(
         assert conn.execute(sa.text("SELECT count(*) FROM staging.import_7")).scalar_one() == 45
 
 
+def test_the_parse_gathers_date_evidence_so_the_mapping_reads_one_chunk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day-first proof is in the last chunk only: the parse gathers it from every chunk,
+    and `map_step` needs no chunk but the first (on another machine it fetches only that)."""
+    from pipelines.imports import steps
+
+    monkeypatch.setenv("CONTACTFLOW_CHUNK_ROWS", "4")
+    path = tmp_path / "people.csv"
+    rows = [f"p{i}@example.com,03/04/20{10 + i}\n" for i in range(10)] + [
+        "z@example.com,25/12/1990\n"
+    ]
+    path.write_text("Email,Created\n" + "".join(rows))
+    run = steps.ImportRun(8, "acme", "contacts", {}, str(path), "p.csv", str(tmp_path / "w"))
+    run = steps.parse_step(run)
+    assert run.chunks == 3 and steps.map_reads(run) == [1]
+    for number in (2, 3):
+        run.chunk_path("raw", number).unlink()
+    assert steps.map_step(run).date_orders == {"Created": "day_first"}
+    # A run parsed without the evidence (an earlier version) reads every chunk for it.
+    run = steps.parse_step(run.copy())
+    run.date_evidence = None
+    assert steps.map_reads(run) == [1, 2, 3]
+    assert steps.map_step(run).date_orders == {"Created": "day_first"}
+
+
 def test_shards_on_two_machines_move_through_s3(
     celery_env: dict[str, str],
     workers: list[Any],

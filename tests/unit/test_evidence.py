@@ -32,6 +32,18 @@ def test_date_order_is_proven_by_a_part_over_12() -> None:
     assert dates.evidence(_s("45/03/2024")).order == dates.AMBIGUOUS  # no day is over 31
 
 
+def test_arrow_evidence_is_the_evidence_of_the_same_values() -> None:
+    import pyarrow as pa
+
+    values = [" 31/12/2023", "03/04/2024", None, "03/04/2024", "12/31/2023", "x", "1.2.23 9:00"]
+    for cells in (values, values[1:4], [None, "2024-03-04"], [None]):
+        assert dates.arrow_evidence(pa.array(cells, pa.string())) == dates.evidence(_s(*cells))
+    chunked = pa.chunked_array([["25/12/1990", None], ["25/12/1990", "01/02/2020"]])
+    assert dates.arrow_evidence(chunked) == dates.evidence(
+        _s("25/12/1990", None, "25/12/1990", "01/02/2020")
+    )
+
+
 def test_column_orders_combine_the_evidence_of_every_chunk() -> None:
     first = pd.DataFrame({"Born": ["03/04/2024"], "Joined": ["01/02/2020"], "Id": ["1"]})
     second = pd.DataFrame({"Born": ["25/12/1990"], "Joined": ["02/03/2021"], "Id": ["2"]})
