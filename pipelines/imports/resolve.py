@@ -406,6 +406,11 @@ class Resolver:
         # Each OFFSET 0 keeps its query a sub-plan. Flattened, the staged text would be cast
         # once per use in the merge (a phone merge uses it four times: 1 to 2 s more per
         # 400,000 rows), and each merged expression evaluated again in the comparison.
+        # Nested loops through the primary keys: the planner's hash joins built hash tables
+        # of the whole staged rows and records (~600 MB at 1M) and took 8.6-10 s for 500,000
+        # matches where the lookups, their casts shared with parallel workers, take 6.6 s.
+        self.run("SET LOCAL enable_hashjoin = off")
+        self.run("SET LOCAL enable_mergejoin = off")
         self.run(
             f"""CREATE UNLOGGED TABLE {self.updates} {NO_AUTOVACUUM} AS
                 SELECT m._row, m._target{kept}, {changed} AS _changed,
@@ -419,6 +424,8 @@ class Resolver:
                       JOIN {self.module.table} t ON t.id = s._target
                       OFFSET 0) m"""
         )
+        self.run("RESET enable_hashjoin")
+        self.run("RESET enable_mergejoin")
         # Neither sorted by record nor ANALYZEd: the UPDATE and the events INSERT read the
         # whole table either way (a hash join with the records, planned from the table's
         # size), and the sort (it spilled 250 MB to disk) and ANALYZE cost ~0.6 s per
