@@ -6,6 +6,7 @@ the CLI can run one job without importing the whole code location)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 from pathlib import Path
@@ -47,8 +48,10 @@ def ensure_dagster_home() -> Path:
     home = Path(os.environ.get("DAGSTER_HOME") or contactflow_home() / "dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists() and not config.is_symlink():
-        config.symlink_to(REPO_ROOT / "dagster.yaml")
+    if not config.is_symlink() and not config.exists():
+        # Another command started at the same time may make it first.
+        with contextlib.suppress(FileExistsError):
+            config.symlink_to(REPO_ROOT / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ[STORAGE_URL_VARIABLE] = dagster_storage_url()
     return home

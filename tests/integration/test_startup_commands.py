@@ -133,3 +133,23 @@ def test_import_command_loads_only_the_import_job(env_db: str, tmp_path: Path) -
     result, loaded = _cli(watched, "import", str(path), "--org", "acme", "--module", "contacts")
     assert (result["status"], result["created_rows"]) == ("completed", 1)
     assert loaded == set()
+
+
+def test_two_commands_starting_together_share_a_fresh_dagster_home(
+    env_db: str, monkeypatch: Any
+) -> None:
+    """Two commands started at once on a fresh DAGSTER_HOME both find no dagster.yaml link;
+    the second to create it finds the first one's and goes on (it failed with FileExistsError:
+    seen when two CLI imports started together)."""
+    from pipelines import instance
+
+    real = Path.symlink_to
+
+    def made_by_the_other_command_first(self: Path, target: Any, *args: Any) -> None:
+        real(self, target, *args)  # the other command
+        real(self, target, *args)  # this one: FileExistsError
+
+    monkeypatch.setattr(Path, "symlink_to", made_by_the_other_command_first)
+    home = instance.ensure_dagster_home()
+    assert (home / "dagster.yaml").resolve() == (REPO_ROOT / "dagster.yaml").resolve()
+    assert home == Path(os.environ["DAGSTER_HOME"]).resolve()
